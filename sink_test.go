@@ -1,0 +1,234 @@
+package custody_test
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"log/slog"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/custody-go/custody"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// recorder is a Sink that keeps every event.
+type recorder struct {
+	mu     sync.Mutex
+	events []custody.Event
+	mode   custody.Mode
+}
+
+func (r *recorder) Emit(_ context.Context, e custody.Event) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.events = append(r.events, e)
+}
+
+func (r *recorder) Mode() custody.Mode { return r.mode }
+
+func (r *recorder) kinds() []custody.Kind {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	var ks []custody.Kind
+	for _, e := range r.events {
+		ks = append(ks, e.Kind)
+	}
+	return ks
+}
+
+type emitFunc func(context.Context, custody.Event)
+
+func (f emitFunc) Emit(ctx context.Context, e custody.Event) { f(ctx, e) }
+
+func TestSetSinkRestores(t *testing.T) {
+	require.Nil(t, custody.CurrentSink())
+	require.Equal(t, custody.Off, custody.Active())
+
+	outer := &recorder{mode: custody.Observe}
+	restoreOuter := custody.SetSink(outer)
+	inner := &recorder{mode: custody.Verify}
+	restoreInner := custody.SetSink(inner)
+	assert.Equal(t, custody.Verify, custody.Active())
+	custody.Emit(t.Context(), custody.Event{Kind: custody.ChanMade})
+	restoreInner()
+	assert.Equal(t, custody.Observe, custody.Active())
+	custody.Emit(t.Context(), custody.Event{Kind: custody.ChanClosed})
+	restoreOuter()
+	assert.Equal(t, custody.Off, custody.Active())
+	custody.Emit(t.Context(), custody.Event{Kind: custody.ChanDoubleClose}) // dropped
+
+	assert.Equal(t, []custody.Kind{custody.ChanMade}, inner.kinds())
+	assert.Equal(t, []custody.Kind{custody.ChanClosed}, outer.kinds())
+	assert.False(t, inner.events[0].Time.IsZero(), "Emit fills in the time")
+}
+
+func TestSetSinkNilIsOff(t *testing.T) {
+	restore := custody.SetSink(&recorder{})
+	defer restore()
+	restoreNil := custody.SetSink(nil)
+	assert.Equal(t, custody.Off, custody.Active())
+	assert.Nil(t, custody.CurrentSink())
+	restoreNil()
+	assert.Equal(t, custody.Observe, custody.Active(), "a sink without a Mode method gets Observe")
+}
+
+func TestTee(t *testing.T) {
+	a, b := &recorder{mode: custody.Observe}, &recorder{mode: custody.Verify}
+	assert.Nil(t, custody.Tee(), "Tee() is off")
+	assert.Nil(t, custody.Tee(nil, nil))
+	assert.Same(t, a, custody.Tee(nil, a), "a tee of one sink is that sink")
+
+	restore := custody.SetSink(custody.Tee(a, nil, b))
+	defer restore()
+	assert.Equal(t, custody.Verify, custody.Active(), "a tee takes the highest mode")
+	custody.Emit(t.Context(), custody.Event{Kind: custody.MapZeroLoaded})
+	assert.Equal(t, []custody.Kind{custody.MapZeroLoaded}, a.kinds())
+	assert.Equal(t, []custody.Kind{custody.MapZeroLoaded}, b.kinds())
+}
+
+type ctxKey struct{}
+
+// tagger adds a value to an owned goroutine's context.
+type tagger struct {
+	recorder
+	tag string
+}
+
+func (s *tagger) GoroutineContext(ctx context.Context, g *custody.Goroutine) context.Context {
+	prev, _ := ctx.Value(ctxKey{}).(string)
+	return context.WithValue(ctx, ctxKey{}, prev+s.tag+g.Name)
+}
+
+type graceSink struct {
+	recorder
+	d time.Duration
+}
+
+func (s *graceSink) CancelGrace() time.Duration { return s.d }
+
+func TestCancelGrace(t *testing.T) {
+	assert.Equal(t, custody.DefaultCancelGrace, custody.CancelGrace())
+	restore := custody.SetSink(custody.Tee(&graceSink{d: time.Minute}, &recorder{}, &graceSink{d: 50 * time.Millisecond}))
+	assert.Equal(t, 50*time.Millisecond, custody.CancelGrace(), "a tee takes the shortest grace")
+	restore()
+	restore = custody.SetSink(&recorder{})
+	defer restore()
+	assert.Equal(t, custody.DefaultCancelGrace, custody.CancelGrace())
+}
+
+func TestGoroutineContext(t *testing.T) {
+	g := custody.NewGoroutine(nil, "worker", custody.Caller(0))
+	ctx := t.Context()
+	assert.Equal(t, ctx, custody.GoroutineContext(ctx, g), "off: ctx unchanged")
+
+	restore := custody.SetSink(custody.Tee(&tagger{tag: "a:"}, &recorder{}, &tagger{tag: "b:"}))
+	defer restore()
+	got := custody.GoroutineContext(ctx, g)
+	assert.Equal(t, "a:workerb:worker", got.Value(ctxKey{}), "each sink of a tee adjusts the context in turn")
+}
+
+func TestPanickingSinkIsContainedAndLogged(t *testing.T) {
+	var logged bytes.Buffer
+	prevLogger := slog.Default()
+	slog.SetDefault(slog.New(slog.NewTextHandler(&logged, nil)))
+	defer slog.SetDefault(prevLogger)
+
+	var after atomic.Int32
+	bad := emitFunc(func(context.Context, custody.Event) { panic(errors.New("sink bug")) })
+	good := emitFunc(func(context.Context, custody.Event) { after.Add(1) })
+	restore := custody.SetSink(custody.Tee(bad, good))
+	defer restore()
+
+	require.NotPanics(t, func() {
+		custody.Emit(t.Context(), custody.Event{Kind: custody.ChanClosed})
+	})
+	assert.Equal(t, int32(1), after.Load(), "the sink after the panicking one still gets the event")
+	out := logged.String()
+	assert.Contains(t, out, "custody: sink panicked")
+	assert.Contains(t, out, "kind=chan.closed")
+	assert.Contains(t, out, "panic=\"sink bug\"")
+	assert.Contains(t, out, "custody_test.TestPanickingSinkIsContainedAndLogged")
+}
+
+func TestKindString(t *testing.T) {
+	seen := map[string]bool{}
+	for _, k := range custody.Kinds() {
+		s := k.String()
+		assert.NotEqual(t, "unknown", s)
+		assert.False(t, seen[s], "duplicate name %q", s)
+		seen[s] = true
+	}
+	assert.Len(t, custody.Kinds(), 14)
+	assert.Equal(t, "chan.double_close", custody.ChanDoubleClose.String())
+	assert.Equal(t, "Kind(200)", custody.Kind(200).String())
+	assert.Equal(t, "verify", custody.Verify.String())
+	assert.Equal(t, "Mode(9)", custody.Mode(9).String())
+}
+
+func TestGoroutineRecord(t *testing.T) {
+	test := custody.NewGoroutine(nil, "TestX", custody.Caller(0))
+	handler := custody.NewGoroutine(test, "handle", custody.Caller(0))
+	worker := custody.NewGoroutine(handler, "process-payment", custody.Caller(0))
+	other := custody.NewGoroutine(nil, "TestY", custody.Caller(0))
+
+	assert.Same(t, test, worker.Root())
+	assert.True(t, worker.DescendsFrom(test))
+	assert.True(t, worker.DescendsFrom(worker))
+	assert.False(t, worker.DescendsFrom(other))
+	assert.False(t, test.DescendsFrom(worker))
+	assert.Equal(t, "process-payment ← handle ← TestX", worker.Chain())
+	assert.Less(t, test.ID, worker.ID)
+	assert.Contains(t, worker.String(), `"process-payment" (custody `)
+	assert.Equal(t, "an unowned goroutine", (*custody.Goroutine)(nil).String())
+	assert.Nil(t, (*custody.Goroutine)(nil).Root())
+
+	ctx := custody.NewContext(t.Context(), worker)
+	assert.Same(t, worker, custody.FromContext(ctx))
+	assert.Nil(t, custody.FromContext(t.Context()))
+	assert.Nil(t, custody.FromContext(nil)) //nolint:staticcheck // nil is documented to work
+}
+
+var sinkCount atomic.Int64
+
+func BenchmarkEmit(b *testing.B) {
+	// The operation custody wraps is stood in for by an atomic add; off adds
+	// the one atomic load every wrapper pays with no sink installed.
+	var x atomic.Int64
+	ev := custody.Event{Kind: custody.ChanClosed, Object: "results"}
+	ctx := context.Background()
+	run := func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			x.Add(1)
+			if custody.Active() != custody.Off {
+				custody.Emit(ctx, ev)
+			}
+		}
+	}
+	b.Run("raw", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			x.Add(1)
+		}
+	})
+	b.Run("off", run)
+	b.Run("observe", func(b *testing.B) {
+		defer custody.SetSink(emitFunc(func(context.Context, custody.Event) { sinkCount.Add(1) }))()
+		run(b)
+	})
+}
+
+func TestEmitOffAllocatesNothing(t *testing.T) {
+	ev := custody.Event{Kind: custody.ChanClosed}
+	allocs := testing.AllocsPerRun(1000, func() {
+		if custody.Active() != custody.Off {
+			custody.Emit(context.Background(), ev)
+		}
+		custody.Emit(context.Background(), ev)
+	})
+	assert.Zero(t, allocs)
+}

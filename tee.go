@@ -1,0 +1,66 @@
+package custody
+
+import (
+	"context"
+	"time"
+)
+
+// Tee returns a sink that delivers each event to every non-nil sink in
+// order; a panic in one of them is contained as [Emit] describes and the
+// others still get the event. Its mode is the highest of theirs, its cancel grace the shortest, and it lets each of them adjust
+// an owned goroutine's context in turn. Tee() with no sinks returns nil,
+// which [SetSink] treats as off.
+func Tee(sinks ...Sink) Sink {
+	var t tee
+	for _, s := range sinks {
+		if s != nil {
+			t = append(t, s)
+		}
+	}
+	switch len(t) {
+	case 0:
+		return nil
+	case 1:
+		return t[0]
+	}
+	return t
+}
+
+type tee []Sink
+
+func (t tee) Emit(ctx context.Context, e Event) {
+	for _, s := range t {
+		deliver(ctx, s, e) // one sink's panic must not starve the others
+	}
+}
+
+func (t tee) Mode() Mode {
+	m := Observe
+	for _, s := range t {
+		if sm, ok := s.(moder); ok && sm.Mode() > m {
+			m = sm.Mode()
+		}
+	}
+	return m
+}
+
+func (t tee) GoroutineContext(ctx context.Context, g *Goroutine) context.Context {
+	for _, s := range t {
+		if c, ok := s.(contexter); ok {
+			if next := c.GoroutineContext(ctx, g); next != nil {
+				ctx = next
+			}
+		}
+	}
+	return ctx
+}
+
+func (t tee) CancelGrace() time.Duration {
+	var d time.Duration
+	for _, s := range t {
+		if g, ok := s.(gracer); ok && g.CancelGrace() > 0 && (d == 0 || g.CancelGrace() < d) {
+			d = g.CancelGrace()
+		}
+	}
+	return d
+}

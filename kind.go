@@ -55,6 +55,10 @@ const (
 	// place after it was stored. Event.Other is the store site.
 	MapMutatedAfterStore
 
+	// GoroutineLeaked: a goroutine outlived the test that started it. Only
+	// the oracle reports it, in its verdicts; wrappers never emit it.
+	GoroutineLeaked
+
 	kindCount
 )
 
@@ -74,6 +78,7 @@ var kindNames = [kindCount]string{
 	MapZeroStored:          "map.zero_stored",
 	MapZeroLoaded:          "map.zero_loaded",
 	MapMutatedAfterStore:   "map.mutated_after_store",
+	GoroutineLeaked:        "goroutine.leaked",
 }
 
 // String returns the kind's stable name, such as "chan.double_close".

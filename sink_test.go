@@ -162,7 +162,7 @@ func TestKindString(t *testing.T) {
 		assert.False(t, seen[s], "duplicate name %q", s)
 		seen[s] = true
 	}
-	assert.Len(t, custody.Kinds(), 14)
+	assert.Len(t, custody.Kinds(), 15)
 	assert.Equal(t, "chan.double_close", custody.ChanDoubleClose.String())
 	assert.Equal(t, "Kind(200)", custody.Kind(200).String())
 	assert.Equal(t, "verify", custody.Verify.String())

@@ -1,0 +1,48 @@
+// Package oracle turns custody's records into test verdicts.
+//
+// A test calls [Check] first; it gets back a context that carries the test's
+// identity. Whatever the test starts with that context — owned goroutines
+// (safego), owned channels (chanown), and raw goroutines, which inherit the
+// test's pprof labels — belongs to the test. When the test ends, the oracle
+// fails it, with one block per finding, if any of these happened in it:
+//
+//   - a goroutine it started, directly or transitively, is still running
+//     after the settle time ([Settle]), or the goroutineleak profile proves
+//     it blocked forever;
+//   - an owned goroutine ignored its context: it was still running the cancel
+//     grace ([CancelGrace]) after its context was done;
+//   - an owned goroutine panicked (the panic is turned into a finding instead
+//     of killing the test binary);
+//   - a send on a closed channel: chanown's ErrClosed, or the runtime's panic
+//     caught in an owned goroutine;
+//   - a channel closed twice, or by a goroutine that does not own it;
+//   - a safemap load returned ok == true with a zero value, or a stored value
+//     was changed in place after it was stored.
+//
+// Findings belong to the test whose identity started the goroutine involved,
+// so tests that call t.Parallel get verdicts of their own; goleak, which
+// looks at the whole process, cannot do that. [VerifyTestMain] adds a
+// package-wide verdict after all tests ran, built on go.uber.org/goleak, for
+// goroutines nobody owns.
+//
+// # How it works
+//
+// Check installs the oracle's sink in [custody.Verify] mode (process-wide,
+// reference-counted across concurrent tests; a sink installed before, such
+// as otelbridge, keeps receiving events through a [custody.Tee]). Leaks are
+// found in a goroutine dump: the oracle sets GODEBUG=tracebacklabels=1 in the
+// process environment the first time it is installed, so that the dump shows
+// each goroutine's custody.id label, which maps it to its owner. When the
+// test binary is built with GOEXPERIMENT=goroutineleakprofile, the oracle
+// also asks the runtime's goroutineleak profile which goroutines can never
+// be woken and reports those at once instead of waiting out the settle time.
+//
+// Events that carry no goroutine record (safemap operations have no context)
+// are attributed through the labels of the goroutine that performed them.
+// An event that still cannot be attributed goes to the only test being
+// checked at the time, or, when several run in parallel, to the next
+// verdict that ends, marked as unattributed; it is never dropped.
+//
+// The oracle works inside testing/synctest bubbles (its waits then advance
+// the bubble's fake clock), with subtests, and with t.Parallel.
+package oracle

@@ -1,0 +1,81 @@
+package oracle
+
+import (
+	"context"
+	"fmt"
+	"runtime/pprof"
+	"strconv"
+
+	"github.com/custody-go/custody"
+)
+
+// TB is the subset of [testing.TB] the oracle needs.
+type TB interface {
+	Name() string
+	Helper()
+	Cleanup(func())
+	Context() context.Context
+	Errorf(format string, args ...any)
+	Logf(format string, args ...any)
+}
+
+// Check starts the oracle's watch over the test t and returns a context that
+// carries the test's identity: owned goroutines, channels and raw goroutines
+// started with it, or from the goroutine that called Check, belong to t.
+// When t ends (through t.Cleanup), Check fails t with one block per finding,
+// as the package documentation describes. The context is t.Context() with
+// the identity added, so it is canceled as the test ends, before the
+// verdict; goroutines that ignore that get reported.
+//
+// Check must be called once per test, from the test's goroutine (it sets that
+// goroutine's pprof labels), while the test runs. It panics with a message
+// starting "oracle:" when t is nil, when it is called twice for one test,
+// and when it is called after the test ended.
+func Check(t TB, opts ...Option) context.Context {
+	if t == nil {
+		panic("oracle: Check called with a nil TB")
+	}
+	t.Helper()
+	if t.Context().Err() != nil {
+		panic(fmt.Sprintf("oracle: Check called after %s ended", t.Name()))
+	}
+	markChecked(t)
+	cfg := newConfig(opts)
+	s := acquire()
+
+	root := custody.NewGoroutine(nil, t.Name(), custody.Caller(1))
+	s.mu.Lock()
+	s.records[root.ID] = root
+	s.tests[root.ID] = &test{root: root, cfg: cfg}
+	s.mu.Unlock()
+
+	ctx := pprof.WithLabels(t.Context(), pprof.Labels(
+		custody.LabelID, strconv.FormatUint(root.ID, 10),
+		custody.LabelName, root.Name))
+	pprof.SetGoroutineLabels(ctx)
+
+	t.Cleanup(func() {
+		defer release()
+		defer unmarkChecked(t)
+		s.verdict(t, root, cfg)
+	})
+	return custody.NewContext(ctx, root)
+}
+
+func markChecked(t TB) {
+	global.mu.Lock()
+	defer global.mu.Unlock()
+	if global.checked[t] {
+		panic(fmt.Sprintf("oracle: Check called twice for %s", t.Name()))
+	}
+	if global.checked == nil {
+		global.checked = map[TB]bool{}
+	}
+	global.checked[t] = true
+}
+
+func unmarkChecked(t TB) {
+	global.mu.Lock()
+	defer global.mu.Unlock()
+	delete(global.checked, t)
+}

@@ -1,0 +1,153 @@
+package oracle
+
+import (
+	"runtime"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/custody-go/custody"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+func TestMain(m *testing.M) { VerifyTestMain(m) }
+
+func TestRawGoroutineLeakIsAttributed(t *testing.T) {
+	fake := newFake("TestLeaky")
+	ctx := Check(fake, Settle(50*time.Millisecond))
+	require.Same(t, custody.FromContext(ctx).Root(), custody.FromContext(ctx))
+
+	release := make(chan struct{})
+	go func() { <-release }() // leaks until the end of this test
+	fake.finish()
+	close(release)
+
+	v := fake.verdict()
+	assert.Contains(t, v, "oracle: TestLeaky: 1 finding\n")
+	assert.Contains(t, v, `leaked goroutine `)
+	assert.Contains(t, v, `started by a raw go statement in "TestLeaky"`)
+	assert.Contains(t, v, "created by github.com/custody-go/custody/oracle.TestRawGoroutineLeakIsAttributed")
+	assert.Contains(t, v, "oracle_test.go:")
+}
+
+func TestCleanTestPasses(t *testing.T) {
+	fake := newFake("TestClean")
+	ctx := Check(fake, Settle(time.Second))
+	var wg sync.WaitGroup
+	for range 1000 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			<-ctx.Done() // stops when the test ends
+		}()
+	}
+	fake.finish()
+	wg.Wait()
+	assert.Empty(t, fake.verdict())
+}
+
+func TestParallelTestsGetTheirOwnVerdicts(t *testing.T) {
+	leaky, clean := newFake("TestA"), newFake("TestB")
+	release := make(chan struct{})
+	var wg sync.WaitGroup
+	wg.Add(2)
+	go func() { // TestA, in a goroutine of its own as t.Parallel runs it
+		defer wg.Done()
+		Check(leaky, Settle(100*time.Millisecond))
+		go func() { <-release }()
+		leaky.finish()
+	}()
+	go func() {
+		defer wg.Done()
+		ctx := Check(clean, Settle(100*time.Millisecond))
+		done := make(chan struct{})
+		go func() { <-ctx.Done(); close(done) }()
+		clean.finish()
+		<-done
+	}()
+	wg.Wait()
+	close(release)
+	assert.Contains(t, leaky.verdict(), "oracle: TestA: 1 finding")
+	assert.Empty(t, clean.verdict(), "the clean test must not pay for its neighbour's leak")
+}
+
+func TestEventFindingsGoToTheirTest(t *testing.T) {
+	fake := newFake("TestDoubleClose")
+	ctx := Check(fake, Settle(10*time.Millisecond))
+	g := custody.FromContext(ctx)
+	first := time.Now()
+	custody.Emit(ctx, custody.Event{
+		Kind: custody.ChanDoubleClose, Site: custody.Caller(0), Goroutine: g,
+		Object: "results", Owner: g, Made: custody.Caller(0),
+		Other: custody.Caller(0), OtherGoroutine: g, OtherTime: first,
+	})
+	fake.finish()
+	v := fake.verdict()
+	assert.Contains(t, v, "oracle: TestDoubleClose: 1 finding")
+	assert.Contains(t, v, `double close of channel "results"`)
+	assert.Contains(t, v, `second close by "TestDoubleClose" at oracle/oracle_test.go:`)
+}
+
+func TestAllow(t *testing.T) {
+	fake := newFake("TestAllowed")
+	ctx := Check(fake, Settle(10*time.Millisecond), Allow(custody.ChanDoubleClose))
+	custody.Emit(ctx, custody.Event{Kind: custody.ChanDoubleClose, Goroutine: custody.FromContext(ctx), Object: "x"})
+	fake.finish()
+	assert.Empty(t, fake.verdict())
+	require.Len(t, fake.logs, 1)
+	assert.Contains(t, fake.logs[0], "oracle: allowed chan.double_close")
+}
+
+func TestAttributionThroughLabels(t *testing.T) {
+	// An event without a record (safemap has no ctx) is attributed through
+	// the labels of the goroutine that emitted it.
+	a, b := newFake("TestLabelsA"), newFake("TestLabelsB")
+	ctxB := make(chan struct{})
+	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		Check(b, Settle(10*time.Millisecond))
+		<-ctxB
+		b.finish()
+	}()
+	Check(a, Settle(10*time.Millisecond))
+	custody.Emit(t.Context(), custody.Event{Kind: custody.MapZeroLoaded, Object: `"order-1"`, Site: custody.Caller(0)})
+	a.finish()
+	close(ctxB)
+	wg.Wait()
+	assert.Contains(t, a.verdict(), `zero value loaded with ok == true, key "order-1"`)
+	assert.Contains(t, a.verdict(), `by "TestLabelsA"`)
+	assert.Empty(t, b.verdict())
+}
+
+func TestBadUse(t *testing.T) {
+	assert.PanicsWithValue(t, "oracle: Check called with a nil TB", func() { Check(nil) })
+
+	fake := newFake("TestTwice")
+	Check(fake, Settle(0))
+	assert.PanicsWithValue(t, "oracle: Check called twice for TestTwice", func() { Check(fake) })
+	fake.finish()
+
+	ended := newFake("TestEnded")
+	ended.cancel()
+	assert.PanicsWithValue(t, "oracle: Check called after TestEnded ended", func() { Check(ended) })
+
+	assert.PanicsWithValue(t, "oracle: Settle with a negative duration", func() { Settle(-1) })
+	assert.PanicsWithValue(t, "oracle: CancelGrace with a duration that is not positive", func() { CancelGrace(0) })
+	assert.PanicsWithValue(t, "oracle: VerifyTestMain called with a nil TestingM", func() { VerifyTestMain(nil) })
+}
+
+func TestSinkIsReferenceCounted(t *testing.T) {
+	before := custody.CurrentSink()
+	a, b := newFake("TestRefA"), newFake("TestRefB")
+	Check(a, Settle(0))
+	Check(b, Settle(0))
+	assert.Equal(t, custody.Verify, custody.Active())
+	a.finish()
+	assert.Equal(t, custody.Verify, custody.Active(), "b still runs")
+	b.finish()
+	assert.Equal(t, before, custody.CurrentSink())
+	runtime.Gosched()
+}

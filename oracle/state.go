@@ -1,0 +1,201 @@
+package oracle
+
+import (
+	"context"
+	"os"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/custody-go/custody"
+	"github.com/custody-go/custody/internal/stack"
+)
+
+// global is the oracle's process-wide state: the installed sink and how
+// many tests (and VerifyTestMain) hold it.
+var global struct {
+	mu      sync.Mutex
+	refs    int
+	sink    *sink
+	restore func()
+	checked map[TB]bool
+}
+
+// acquire installs the sink if no one holds it yet and returns it.
+func acquire() *sink {
+	global.mu.Lock()
+	defer global.mu.Unlock()
+	if global.refs == 0 {
+		enableTracebackLabels()
+		global.sink = newSink()
+		global.restore = custody.SetSink(custody.Tee(custody.CurrentSink(), global.sink))
+	}
+	global.refs++
+	return global.sink
+}
+
+// release uninstalls the sink when its last holder lets go.
+func release() {
+	global.mu.Lock()
+	defer global.mu.Unlock()
+	global.refs--
+	if global.refs == 0 {
+		global.restore()
+		global.sink, global.restore = nil, nil
+	}
+}
+
+// enableTracebackLabels makes goroutine dumps show pprof labels, through
+// which the oracle maps goroutines to their owners. The runtime rereads
+// GODEBUG when the environment variable changes.
+func enableTracebackLabels() {
+	v := os.Getenv("GODEBUG")
+	if strings.Contains(v, "tracebacklabels=") {
+		return
+	}
+	if v != "" {
+		v += ","
+	}
+	os.Setenv("GODEBUG", v+"tracebacklabels=1")
+}
+
+// A test is what the sink knows of one checked test.
+type test struct {
+	root     *custody.Goroutine
+	cfg      *config
+	findings []finding
+}
+
+// owned is what the sink knows of a running owned goroutine.
+type owned struct {
+	g      *custody.Goroutine
+	done   time.Time // when its context was done; zero if not yet
+	doneBy error
+}
+
+// sink is the oracle's custody.Sink: it keeps the records the verdicts need.
+type sink struct {
+	mu       sync.Mutex
+	tests    map[uint64]*test              // by root ID
+	records  map[uint64]*custody.Goroutine // every record seen, until its test's verdict
+	live     map[uint64]*owned             // owned goroutines still running
+	finished map[uint64]bool               // roots whose verdict is given
+	orphans  []finding                     // findings no test could be found for
+	mainRuns bool                          // VerifyTestMain will report orphans
+}
+
+func newSink() *sink {
+	return &sink{
+		tests:    map[uint64]*test{},
+		records:  map[uint64]*custody.Goroutine{},
+		live:     map[uint64]*owned{},
+		finished: map[uint64]bool{},
+	}
+}
+
+func (s *sink) Mode() custody.Mode { return custody.Verify }
+
+// CancelGrace returns the shortest grace any running test asked for.
+func (s *sink) CancelGrace() time.Duration {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var d time.Duration
+	for _, t := range s.tests {
+		if d == 0 || t.cfg.grace < d {
+			d = t.cfg.grace
+		}
+	}
+	if d == 0 {
+		d = defaultGrace
+	}
+	return d
+}
+
+func (s *sink) Emit(_ context.Context, e custody.Event) {
+	switch e.Kind {
+	case custody.GoroutineSpawned:
+		s.mu.Lock()
+		s.remember(e.Goroutine)
+		if e.Goroutine != nil {
+			s.live[e.Goroutine.ID] = &owned{g: e.Goroutine}
+		}
+		s.mu.Unlock()
+	case custody.GoroutineContextDone:
+		s.mu.Lock()
+		if e.Goroutine != nil {
+			if o := s.live[e.Goroutine.ID]; o != nil {
+				o.done, o.doneBy = e.Time, e.Err
+			}
+		}
+		s.mu.Unlock()
+	case custody.GoroutineExited:
+		s.mu.Lock()
+		if e.Goroutine != nil {
+			delete(s.live, e.Goroutine.ID)
+		}
+		s.mu.Unlock()
+	case custody.GoroutinePanicked, custody.GoroutineIgnoredCancel,
+		custody.ChanSendAfterClose, custody.ChanDoubleClose, custody.ChanCloseByNonOwner,
+		custody.MapZeroLoaded, custody.MapMutatedAfterStore:
+		s.found(e)
+	}
+}
+
+// remember records g and its ancestors so that labels naming them can be
+// mapped back to their test.
+func (s *sink) remember(g *custody.Goroutine) {
+	for ; g != nil; g = g.Parent {
+		if _, ok := s.records[g.ID]; ok {
+			return
+		}
+		s.records[g.ID] = g
+	}
+}
+
+// found files the finding e under the test it belongs to.
+func (s *sink) found(e custody.Event) {
+	g := e.Goroutine
+	var labelled *custody.Goroutine
+	if g == nil {
+		// No record: ask the labels of the goroutine performing the operation.
+		labelled = s.fromLabels(stack.Current().Labels)
+	}
+	f := newFinding(e, labelled)
+	if g == nil {
+		g = labelled
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if g != nil {
+		root := g.Root()
+		if t := s.tests[root.ID]; t != nil {
+			t.findings = append(t.findings, f)
+			return
+		}
+		if s.finished[root.ID] {
+			f.note = "after " + root.Name + " ended"
+		}
+	}
+	if f.note == "" && len(s.tests) == 1 {
+		for _, t := range s.tests {
+			t.findings = append(t.findings, f)
+		}
+		return
+	}
+	if f.note == "" {
+		f.note = "by a goroutine no checked test owns"
+	}
+	s.orphans = append(s.orphans, f)
+}
+
+// fromLabels returns the record named by a goroutine's custody.id label.
+func (s *sink) fromLabels(labels map[string]string) *custody.Goroutine {
+	id, err := strconv.ParseUint(labels[custody.LabelID], 10, 64)
+	if err != nil {
+		return nil
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.records[id]
+}

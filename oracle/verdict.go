@@ -1,0 +1,169 @@
+package oracle
+
+import (
+	"bytes"
+	"runtime/pprof"
+	"slices"
+	"strconv"
+	"time"
+
+	"github.com/custody-go/custody"
+	"github.com/custody-go/custody/internal/stack"
+)
+
+// verdict waits for the test's goroutines to exit, then fails t with what
+// is left and with the findings filed under the test.
+func (s *sink) verdict(t TB, root *custody.Goroutine, cfg *config) {
+	t.Helper()
+	leaks := s.settle(root, cfg)
+
+	s.mu.Lock()
+	tst := s.tests[root.ID]
+	delete(s.tests, root.ID)
+	s.finished[root.ID] = true
+	var fs []finding
+	for _, l := range leaks {
+		if l.owned != nil {
+			if o := s.live[l.owned.g.ID]; o != nil {
+				l.owned = o // the newest context-done time
+			}
+		}
+		fs = append(fs, finding{kind: custody.GoroutineLeaked, leak: l})
+	}
+	fs = append(fs, mergeIgnored(fs, tst.findings)...)
+	if !s.mainRuns && len(s.orphans) > 0 {
+		fs = append(fs, s.orphans...)
+		s.orphans = nil
+	}
+	for id, g := range s.records {
+		if g.Root() == root {
+			delete(s.records, id)
+			delete(s.live, id)
+		}
+	}
+	s.mu.Unlock()
+
+	var failed []finding
+	for _, f := range fs {
+		if cfg.allow[f.kind] {
+			t.Logf("oracle: allowed %s:\n%s", f.kind, f)
+			continue
+		}
+		failed = append(failed, f)
+	}
+	if len(failed) > 0 {
+		t.Errorf("%s", formatReport(t.Name(), failed))
+	}
+	pprof.SetGoroutineLabels(t.Context())
+}
+
+// mergeIgnored returns the event findings, folding an ignored-cancellation
+// finding into the leak finding of the same goroutine.
+func mergeIgnored(leaks, events []finding) []finding {
+	var out []finding
+	for _, f := range events {
+		if f.kind == custody.GoroutineIgnoredCancel && f.who != nil {
+			i := slices.IndexFunc(leaks, func(l finding) bool {
+				return l.leak.owned != nil && l.leak.owned.g.ID == f.who.ID
+			})
+			if i >= 0 {
+				leaks[i].leak.ignored = &f.ev
+				continue
+			}
+		}
+		out = append(out, f)
+	}
+	return out
+}
+
+// settle waits, with a backoff and for at most the settle time, until no
+// goroutine of the test's is left, and returns those left. Goroutines the
+// goroutineleak profile proves blocked forever are not waited for.
+func (s *sink) settle(root *custody.Goroutine, cfg *config) []*leak {
+	self := stack.Current().ID
+	deadline := time.Now().Add(cfg.settle)
+	backoff := 100 * time.Microsecond
+	var proven map[uint64]bool
+	for {
+		mine := s.belonging(root, self, cfg)
+		if len(mine) == 0 {
+			return nil
+		}
+		if proven == nil && cfg.leakProfile {
+			proven = leakedGoroutines()
+			if proven != nil {
+				mine = s.belonging(root, self, cfg) // the profile's GC may have let some finish
+			}
+		}
+		waiting := false
+		for _, l := range mine {
+			l.proven = proven[l.dump.ID] || l.dump.Leaked
+			waiting = waiting || !l.proven
+		}
+		if !waiting || !time.Now().Before(deadline) {
+			return mine
+		}
+		time.Sleep(backoff)
+		backoff = min(2*backoff, 50*time.Millisecond)
+	}
+}
+
+// belonging returns the goroutines of the dump that the test's identity
+// started, directly or transitively, except self.
+func (s *sink) belonging(root *custody.Goroutine, self uint64, cfg *config) []*leak {
+	all := stack.All()
+	now := time.Now()
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var out []*leak
+	for _, g := range all {
+		if g.ID == self || len(g.Frames) == 0 || slices.Contains(cfg.ignoreTop, g.Top().Func) {
+			continue
+		}
+		id, err := strconv.ParseUint(g.Labels[custody.LabelID], 10, 64)
+		if err != nil {
+			continue
+		}
+		rec := s.records[id]
+		if rec == nil || rec.Root() != root {
+			continue
+		}
+		l := &leak{dump: g, labeled: rec, at: now}
+		if o := s.live[id]; o != nil && isOwnedBody(g) {
+			c := *o
+			l.owned = &c
+		}
+		out = append(out, l)
+	}
+	return out
+}
+
+// isOwnedBody reports whether g is an owned goroutine itself rather than a
+// raw goroutine that inherited its labels: safego starts the former.
+func isOwnedBody(g stack.Goroutine) bool {
+	return len(g.CreatedBy.Func) > len(safegoPkg) && g.CreatedBy.Func[:len(safegoPkg)] == safegoPkg
+}
+
+const safegoPkg = "github.com/custody-go/custody/safego."
+
+// leakedGoroutines runs the goroutineleak profile, when the binary has it
+// (GOEXPERIMENT=goroutineleakprofile), and returns the IDs of the goroutines
+// it proves blocked forever; nil when the profile is not available.
+func leakedGoroutines() map[uint64]bool {
+	p := pprof.Lookup("goroutineleak")
+	if p == nil {
+		return nil
+	}
+	var buf bytes.Buffer
+	if err := p.WriteTo(&buf, 2); err != nil {
+		return nil
+	}
+	gs, _ := stack.Parse(buf.Bytes())
+	out := map[uint64]bool{}
+	for _, g := range gs {
+		if g.Leaked {
+			out[g.ID] = true
+		}
+	}
+	return out
+}

@@ -1,0 +1,335 @@
+package chanown
+
+import (
+	"context"
+	"strconv"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/custody-go/custody"
+)
+
+// A Chan is a channel of T with a name, an owner and a memory of who closed
+// it. Its operations never panic: a send or close after close returns a
+// [*CloseError] instead. Make one with [Make]; the zero Chan is not usable.
+//
+// A Chan is safe for concurrent use by any number of senders, receivers and
+// closers. Pass it by pointer; it must not be copied after first use.
+//
+// Use a raw channel where ownership is obvious and local (a result channel
+// written once by the goroutine that makes it); use a Chan where several
+// goroutines send, or where the one that closes is not the one that made it.
+type Chan[T any] struct {
+	ch chan T
+	// done is closed by the first Close, before ch, to release blocked
+	// senders.
+	done chan struct{}
+	// mu is held in read mode by senders for as long as they may send on
+	// ch, and in write mode by the first Close to close ch, so no send ever
+	// meets a closed ch. Senders check closed under mu before sending.
+	mu     sync.RWMutex
+	closed atomic.Pointer[closeRecord] // the first close; set once
+
+	owner atomic.Pointer[custody.Goroutine]
+	name  string
+	made  custody.Site
+}
+
+// A closeRecord is what a Chan remembers of its first close.
+type closeRecord struct {
+	g    *custody.Goroutine
+	site custody.Site
+	time time.Time // zero: custody was off and nothing was recorded
+}
+
+// unrecorded is the record of a close made while custody was off.
+var unrecorded = &closeRecord{}
+
+const (
+	opSend  = "send"
+	opClose = "close"
+	opRecv  = "recv"
+)
+
+// Make returns a channel of T named name (used in events and errors) with
+// room for capacity values; capacity 0 makes an unbuffered channel. The
+// identity ctx carries ([custody.FromContext]) owns the channel; it may be
+// nil, for an unowned channel. Make panics if ctx is nil or capacity is
+// negative.
+//
+// With a sink installed Make records where it was called and reports
+// [custody.ChanMade].
+func Make[T any](ctx context.Context, name string, capacity int, opts ...Option) *Chan[T] {
+	if ctx == nil {
+		panic("chanown: nil context in Make of channel " + strconv.Quote(name))
+	}
+	if capacity < 0 {
+		panic("chanown: negative capacity " + strconv.Itoa(capacity) + " in Make of channel " + strconv.Quote(name))
+	}
+	var cfg config
+	for _, o := range opts {
+		o.apply(&cfg)
+	}
+	c := &Chan[T]{
+		ch:   make(chan T, capacity),
+		done: make(chan struct{}),
+		name: name,
+	}
+	owner := custody.FromContext(ctx)
+	c.owner.Store(owner)
+	mode := custody.Active()
+	if mode == custody.Off {
+		return c
+	}
+	c.made = custody.Caller(1 + cfg.skip)
+	e := c.event(custody.ChanMade, c.made, owner)
+	e.Owner = owner
+	if mode == custody.Verify {
+		e.Stack = custody.Callers(1 + cfg.skip)
+	}
+	custody.Emit(ctx, e)
+	return c
+}
+
+// Send sends v on the channel, blocking until it is delivered, the channel
+// is closed, or ctx is done. It returns nil once v is delivered; a
+// [*CloseError] matching [ErrClosed] if the channel was closed first; or
+// ctx's error if ctx was done first. A send that can complete at once does,
+// even if ctx is already done. A send racing a close either delivers v or
+// returns the close error; it never panics.
+//
+// A successful Send records nothing. A send after close is reported as
+// [custody.ChanSendAfterClose].
+func (c *Chan[T]) Send(ctx context.Context, v T) error {
+	if ctx == nil {
+		panic("chanown: nil context in Send on channel " + strconv.Quote(c.name))
+	}
+	c.mu.RLock()
+	if c.closed.Load() != nil {
+		c.mu.RUnlock()
+		return c.afterClose(ctx, opSend, custody.Active(), 1)
+	}
+	select {
+	case c.ch <- v:
+		c.mu.RUnlock()
+		return nil
+	default:
+	}
+	closed, err := c.sendWait(ctx, v)
+	if closed {
+		return c.afterClose(ctx, opSend, custody.Active(), 1)
+	}
+	return err
+}
+
+// sendWait is the blocking half of Send. It is entered with c.mu held in
+// read mode and releases it.
+func (c *Chan[T]) sendWait(ctx context.Context, v T) (closed bool, err error) {
+	defer c.mu.RUnlock()
+	if custody.Active() == custody.Verify {
+		if g := custody.FromContext(ctx); g != nil {
+			defer wait(g, opSend, c, 3)()
+		}
+	}
+	select {
+	case c.ch <- v:
+		return false, nil
+	case <-c.done:
+		return true, nil
+	case <-ctx.Done():
+		return false, ctx.Err()
+	}
+}
+
+// TrySend sends v if that can be done without blocking, and reports
+// whether it did. It returns a [*CloseError] matching [ErrClosed] if the
+// channel is closed. TrySend has no context, so a send after close it
+// reports carries no goroutine record; the oracle attributes it from the
+// goroutine's labels.
+func (c *Chan[T]) TrySend(v T) (bool, error) {
+	c.mu.RLock()
+	if c.closed.Load() != nil {
+		c.mu.RUnlock()
+		return false, c.afterClose(context.Background(), opSend, custody.Active(), 1)
+	}
+	select {
+	case c.ch <- v:
+		c.mu.RUnlock()
+		return true, nil
+	default:
+		c.mu.RUnlock()
+		return false, nil
+	}
+}
+
+// Recv receives a value, blocking until one is available, the channel is
+// closed and drained, or ctx is done. ok is true for a value that was sent,
+// false once the channel is closed and empty; err is ctx's error if ctx was
+// done first. A value that is ready is received even if ctx is already done.
+func (c *Chan[T]) Recv(ctx context.Context) (v T, ok bool, err error) {
+	if ctx == nil {
+		panic("chanown: nil context in Recv on channel " + strconv.Quote(c.name))
+	}
+	select {
+	case v, ok = <-c.ch:
+		return v, ok, nil
+	default:
+	}
+	return c.recvWait(ctx)
+}
+
+// recvWait is the blocking half of Recv.
+func (c *Chan[T]) recvWait(ctx context.Context) (v T, ok bool, err error) {
+	if custody.Active() == custody.Verify {
+		if g := custody.FromContext(ctx); g != nil {
+			defer wait(g, opRecv, c, 3)()
+		}
+	}
+	select {
+	case v, ok = <-c.ch:
+		return v, ok, nil
+	case <-ctx.Done():
+		return v, false, ctx.Err()
+	}
+}
+
+// C returns the channel to receive from, for range and select. It is
+// closed by the first [Chan.Close]; receiving from it directly is as safe
+// as [Chan.Recv].
+func (c *Chan[T]) C() <-chan T { return c.ch }
+
+// Close closes the channel: blocked and later senders get a [*CloseError],
+// and receivers, once they have drained the values already sent, see
+// ok == false. The first close wins; a later one returns a [*CloseError]
+// that names the first closer, and is reported as
+// [custody.ChanDoubleClose]. Close never blocks for long: it waits only for
+// senders to step out of a send it has already released.
+//
+// The identity ctx carries is the closer. A close by a goroutine that is not
+// the owner (of an owned channel) still closes, so receivers are released,
+// and is reported as [custody.ChanCloseByNonOwner] after
+// [custody.ChanClosed].
+func (c *Chan[T]) Close(ctx context.Context) error {
+	if ctx == nil {
+		panic("chanown: nil context in Close of channel " + strconv.Quote(c.name))
+	}
+	mode := custody.Active()
+	rec := unrecorded
+	if mode != custody.Off {
+		rec = &closeRecord{g: custody.FromContext(ctx), site: custody.Caller(1), time: time.Now()}
+	}
+	if !c.closed.CompareAndSwap(nil, rec) {
+		return c.afterClose(ctx, opClose, mode, 1)
+	}
+	close(c.done)
+	c.mu.Lock() // wait for released senders to leave
+	close(c.ch)
+	c.mu.Unlock()
+	if mode == custody.Off {
+		return nil
+	}
+	owner := c.owner.Load()
+	e := c.event(custody.ChanClosed, rec.site, rec.g)
+	e.Time = rec.time
+	e.Owner = owner
+	if mode == custody.Verify {
+		e.Stack = custody.Callers(1)
+	}
+	custody.Emit(ctx, e)
+	if owner != nil && rec.g != owner {
+		e.Kind = custody.ChanCloseByNonOwner
+		custody.Emit(ctx, e)
+	}
+	return nil
+}
+
+// afterClose builds the error of a send or close that found the channel
+// closed, and reports it. skip is the number of frames between afterClose's
+// caller and the user's call.
+func (c *Chan[T]) afterClose(ctx context.Context, op string, mode custody.Mode, skip int) error {
+	first := c.closed.Load()
+	err := &CloseError{
+		Chan:      c.name,
+		Op:        op,
+		Closer:    first.g,
+		CloseSite: first.site,
+		ClosedAt:  first.time,
+	}
+	if mode == custody.Off {
+		return err
+	}
+	err.Site = custody.Caller(skip + 1)
+	err.Time = time.Now()
+	kind := custody.ChanSendAfterClose
+	if op == opClose {
+		kind = custody.ChanDoubleClose
+	}
+	e := c.event(kind, err.Site, custody.FromContext(ctx))
+	e.Time = err.Time
+	e.Owner = c.owner.Load()
+	e.Other = first.site
+	e.OtherGoroutine = first.g
+	e.OtherTime = first.time
+	e.Err = err
+	if mode == custody.Verify {
+		e.Stack = custody.Callers(skip + 1)
+	}
+	custody.Emit(ctx, e)
+	return err
+}
+
+// Handoff passes ownership of the channel from the identity ctx carries to
+// the one to carries, typically a producer goroutine that will send on the
+// channel and close it. It is reported as [custody.ChanHandoff] with the
+// previous owner as Event.Owner, the new one as Event.OtherGoroutine and the
+// caller as Event.Goroutine.
+//
+// A handoff by a goroutine that is not the owner still takes effect: the
+// intended new owner is then the one whose later close is legitimate, and
+// the mistake is reported where it was made, as a ChanHandoff event whose
+// Goroutine is not its Owner (the oracle makes that a finding). A handoff
+// to a context with no identity leaves the channel unowned. Handoff panics
+// if ctx or to is nil.
+func (c *Chan[T]) Handoff(ctx, to context.Context) {
+	if ctx == nil || to == nil {
+		panic("chanown: nil context in Handoff of channel " + strconv.Quote(c.name))
+	}
+	next := custody.FromContext(to)
+	prev := c.owner.Swap(next)
+	mode := custody.Active()
+	if mode == custody.Off {
+		return
+	}
+	e := c.event(custody.ChanHandoff, custody.Caller(1), custody.FromContext(ctx))
+	e.Owner = prev
+	e.OtherGoroutine = next
+	if mode == custody.Verify {
+		e.Stack = custody.Callers(1)
+	}
+	custody.Emit(ctx, e)
+}
+
+// Name returns the channel's name, as given to [Make].
+func (c *Chan[T]) Name() string { return c.name }
+
+// Owner returns the channel's current owner, or nil for an unowned channel.
+func (c *Chan[T]) Owner() *custody.Goroutine { return c.owner.Load() }
+
+// Len returns the number of values sent and not yet received, like len on a
+// raw channel.
+func (c *Chan[T]) Len() int { return len(c.ch) }
+
+// Cap returns the channel's capacity, like cap on a raw channel.
+func (c *Chan[T]) Cap() int { return cap(c.ch) }
+
+// event returns an event of kind k about c, done at site by g.
+func (c *Chan[T]) event(k custody.Kind, site custody.Site, g *custody.Goroutine) custody.Event {
+	return custody.Event{
+		Kind:      k,
+		Site:      site,
+		Goroutine: g,
+		Object:    c.name,
+		Made:      c.made,
+	}
+}

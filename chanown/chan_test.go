@@ -1,0 +1,549 @@
+package chanown_test
+
+import (
+	"context"
+	"errors"
+	"sync"
+	"testing"
+	"testing/synctest"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/custody-go/custody"
+	"github.com/custody-go/custody/chanown"
+)
+
+// recorder is a Sink that keeps every event.
+type recorder struct {
+	mode   custody.Mode
+	mu     sync.Mutex
+	events []custody.Event
+}
+
+func (r *recorder) Emit(_ context.Context, e custody.Event) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.events = append(r.events, e)
+}
+
+func (r *recorder) Mode() custody.Mode { return r.mode }
+
+// take returns the events recorded so far and forgets them.
+func (r *recorder) take() []custody.Event {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	es := r.events
+	r.events = nil
+	return es
+}
+
+func kinds(es []custody.Event) []custody.Kind {
+	var ks []custody.Kind
+	for _, e := range es {
+		ks = append(ks, e.Kind)
+	}
+	return ks
+}
+
+// install makes a recorder of the given mode the active sink for the rest of
+// the test.
+func install(t testing.TB, mode custody.Mode) *recorder {
+	r := &recorder{mode: mode}
+	t.Cleanup(custody.SetSink(r))
+	return r
+}
+
+// identity returns a copy of ctx carrying a fresh root record named name.
+func identity(ctx context.Context, name string) (context.Context, *custody.Goroutine) {
+	g := custody.NewGoroutine(nil, name, custody.Caller(1))
+	return custody.NewContext(ctx, g), g
+}
+
+func TestMake(t *testing.T) {
+	r := install(t, custody.Verify)
+	ctx, owner := identity(t.Context(), "owner")
+
+	c, here := chanown.Make[int](ctx, "results", 3), custody.Caller(0)
+
+	assert.Equal(t, "results", c.Name())
+	assert.Equal(t, 3, c.Cap())
+	assert.Equal(t, 0, c.Len())
+	assert.Same(t, owner, c.Owner())
+	es := r.take()
+	require.Len(t, es, 1)
+	e := es[0]
+	assert.Equal(t, custody.ChanMade, e.Kind)
+	assert.Equal(t, "results", e.Object)
+	assert.Same(t, owner, e.Owner)
+	assert.Same(t, owner, e.Goroutine)
+	assert.Equal(t, here.String(), e.Made.String())
+	assert.Equal(t, here.String(), e.Site.String())
+	require.NotEmpty(t, e.Stack, "verify mode records the stack")
+	assert.Equal(t, "github.com/custody-go/custody/chanown_test.TestMake", e.Stack.Frames()[0].Function)
+}
+
+func TestMakeObserveHasNoStack(t *testing.T) {
+	r := install(t, custody.Observe)
+	chanown.Make[int](t.Context(), "x", 0)
+	es := r.take()
+	require.Len(t, es, 1)
+	assert.Nil(t, es[0].Owner, "t.Context() carries no identity: the channel is unowned")
+	assert.False(t, es[0].Made.IsZero())
+	assert.Empty(t, es[0].Stack)
+}
+
+func TestMakeOff(t *testing.T) {
+	ctx, owner := identity(t.Context(), "owner")
+	c := chanown.Make[string](ctx, "x", 1)
+	assert.Same(t, owner, c.Owner(), "the owner is kept even with custody off")
+}
+
+//go:noinline
+func makeResults(ctx context.Context) *chanown.Chan[int] {
+	return chanown.Make[int](ctx, "results", 1, chanown.CallerSkip(1))
+}
+
+func TestCallerSkip(t *testing.T) {
+	r := install(t, custody.Observe)
+	_, here := makeResults(t.Context()), custody.Caller(0)
+	es := r.take()
+	require.Len(t, es, 1)
+	assert.Equal(t, here.String(), es[0].Made.String())
+
+	chanown.Make[int](t.Context(), "x", 1, chanown.CallerSkip(-3)) // treated as 0
+	es = r.take()
+	require.Len(t, es, 1)
+	assert.Equal(t, "github.com/custody-go/custody/chanown_test.TestCallerSkip", es[0].Made.Function())
+}
+
+func TestBadInput(t *testing.T) {
+	ctx := t.Context()
+	c := chanown.Make[int](ctx, "x", 1)
+	var nilCtx context.Context
+	for _, tt := range []struct {
+		name string
+		fn   func()
+		want string
+	}{
+		{"Make nil ctx", func() { chanown.Make[int](nilCtx, "x", 1) }, `chanown: nil context in Make of channel "x"`},
+		{"Make negative capacity", func() { chanown.Make[int](ctx, "x", -1) }, `chanown: negative capacity -1 in Make of channel "x"`},
+		{"Send nil ctx", func() { _ = c.Send(nilCtx, 1) }, `chanown: nil context in Send on channel "x"`},
+		{"Recv nil ctx", func() { _, _, _ = c.Recv(nilCtx) }, `chanown: nil context in Recv on channel "x"`},
+		{"Close nil ctx", func() { _ = c.Close(nilCtx) }, `chanown: nil context in Close of channel "x"`},
+		{"Handoff nil ctx", func() { c.Handoff(nilCtx, ctx) }, `chanown: nil context in Handoff of channel "x"`},
+		{"Handoff nil to", func() { c.Handoff(ctx, nilCtx) }, `chanown: nil context in Handoff of channel "x"`},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			assert.PanicsWithValue(t, tt.want, tt.fn)
+		})
+	}
+	assert.Equal(t, 0, c.Len(), "no bad call sent anything")
+	require.NoError(t, c.Close(ctx), "no bad call closed the channel")
+}
+
+func TestSendRecv(t *testing.T) {
+	ctx := t.Context()
+	c := chanown.Make[int](ctx, "x", 2)
+	require.NoError(t, c.Send(ctx, 1))
+	ok, err := c.TrySend(2)
+	require.NoError(t, err)
+	require.True(t, ok)
+	ok, err = c.TrySend(3)
+	require.NoError(t, err)
+	assert.False(t, ok, "TrySend on a full channel")
+	assert.Equal(t, 2, c.Len())
+
+	v, ok, err := c.Recv(ctx)
+	require.NoError(t, err)
+	assert.True(t, ok)
+	assert.Equal(t, 1, v)
+
+	require.NoError(t, c.Close(ctx))
+	v, ok, err = c.Recv(ctx)
+	require.NoError(t, err)
+	assert.True(t, ok, "values sent before close are still received")
+	assert.Equal(t, 2, v)
+	v, ok, err = c.Recv(ctx)
+	require.NoError(t, err)
+	assert.False(t, ok, "closed and drained")
+	assert.Zero(t, v)
+}
+
+func TestRange(t *testing.T) {
+	ctx := t.Context()
+	c := chanown.Make[int](ctx, "x", 0)
+	var got []int
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		for v := range c.C() {
+			got = append(got, v)
+		}
+	}()
+	for i := range 5 {
+		require.NoError(t, c.Send(ctx, i))
+	}
+	require.NoError(t, c.Close(ctx))
+	<-done
+	assert.Equal(t, []int{0, 1, 2, 3, 4}, got)
+}
+
+func TestSendAfterClose(t *testing.T) {
+	r := install(t, custody.Verify)
+	ownerCtx, owner := identity(t.Context(), "owner")
+	senderCtx, sender := identity(t.Context(), "sender")
+	c := chanown.Make[int](ownerCtx, "results", 1)
+	require.NoError(t, c.Close(ownerCtx))
+	closeSite := r.take()[1].Site
+
+	err, here := c.Send(senderCtx, 1), custody.Caller(0)
+
+	require.ErrorIs(t, err, chanown.ErrClosed)
+	var ce *chanown.CloseError
+	require.ErrorAs(t, err, &ce)
+	assert.Equal(t, "results", ce.Chan)
+	assert.Equal(t, "send", ce.Op)
+	assert.Same(t, owner, ce.Closer)
+	assert.Equal(t, closeSite, ce.CloseSite)
+	assert.Equal(t, here.String(), ce.Site.String())
+	assert.False(t, ce.ClosedAt.IsZero())
+	assert.False(t, ce.Time.Before(ce.ClosedAt))
+
+	es := r.take()
+	require.Equal(t, []custody.Kind{custody.ChanSendAfterClose}, kinds(es))
+	e := es[0]
+	assert.Same(t, sender, e.Goroutine)
+	assert.Same(t, owner, e.Owner)
+	assert.Same(t, owner, e.OtherGoroutine)
+	assert.Equal(t, closeSite, e.Other)
+	assert.Equal(t, ce.ClosedAt, e.OtherTime)
+	assert.Equal(t, ce.Site, e.Site)
+	assert.Same(t, ce, e.Err)
+	require.NotEmpty(t, e.Stack)
+	assert.Equal(t, "github.com/custody-go/custody/chanown_test.TestSendAfterClose", e.Stack.Frames()[0].Function)
+
+	ok, err, here := func() (bool, error, custody.Site) {
+		ok, err := c.TrySend(2)
+		return ok, err, custody.Caller(0)
+	}()
+	assert.False(t, ok)
+	require.ErrorAs(t, err, &ce)
+	assert.Equal(t, here.Line()-1, ce.Site.Line(), "TrySend's site is its caller")
+	es = r.take()
+	require.Equal(t, []custody.Kind{custody.ChanSendAfterClose}, kinds(es))
+	assert.Nil(t, es[0].Goroutine, "TrySend has no context")
+}
+
+func TestSendAfterCloseOff(t *testing.T) {
+	ctx := t.Context()
+	c := chanown.Make[int](ctx, "results", 1)
+	require.NoError(t, c.Close(ctx))
+	err := c.Send(ctx, 1)
+	require.ErrorIs(t, err, chanown.ErrClosed)
+	var ce *chanown.CloseError
+	require.ErrorAs(t, err, &ce)
+	assert.True(t, ce.ClosedAt.IsZero(), "nothing is recorded with custody off")
+	assert.True(t, ce.Site.IsZero())
+	assert.Equal(t, `chanown: send on closed channel "results" (closer not recorded: custody was off when it was closed; install a custody sink to record closers)`, err.Error())
+}
+
+func TestDoubleClose(t *testing.T) {
+	r := install(t, custody.Observe)
+	ctx, owner := identity(t.Context(), "owner")
+	c := chanown.Make[int](ctx, "results", 1)
+	require.NoError(t, c.Close(ctx))
+	first := r.take()[1]
+	require.Equal(t, custody.ChanClosed, first.Kind)
+
+	err, here := c.Close(ctx), custody.Caller(0)
+
+	require.ErrorIs(t, err, chanown.ErrClosed)
+	var ce *chanown.CloseError
+	require.ErrorAs(t, err, &ce)
+	assert.Equal(t, "close", ce.Op)
+	assert.Equal(t, first.Site, ce.CloseSite, "the error names the first closer")
+	assert.Same(t, owner, ce.Closer)
+	assert.Equal(t, here.String(), ce.Site.String())
+	es := r.take()
+	require.Equal(t, []custody.Kind{custody.ChanDoubleClose}, kinds(es))
+	assert.Equal(t, first.Site, es[0].Other)
+	assert.Same(t, owner, es[0].OtherGoroutine)
+	assert.Same(t, ce, es[0].Err)
+	assert.Empty(t, es[0].Stack, "observe mode records no stacks")
+}
+
+func TestDoubleCloseOff(t *testing.T) {
+	ctx := t.Context()
+	c := chanown.Make[int](ctx, "results", 1)
+	require.NoError(t, c.Close(ctx))
+	err := c.Close(ctx)
+	require.ErrorIs(t, err, chanown.ErrClosed)
+	assert.Equal(t, `chanown: close of closed channel "results" (closer not recorded: custody was off when it was closed; install a custody sink to record closers)`, err.Error())
+}
+
+func TestCloseByNonOwner(t *testing.T) {
+	r := install(t, custody.Observe)
+	ownerCtx, owner := identity(t.Context(), "owner")
+	otherCtx, other := identity(t.Context(), "other")
+	c := chanown.Make[int](ownerCtx, "results", 1)
+	r.take()
+
+	received := make(chan bool)
+	go func() {
+		_, ok, _ := c.Recv(t.Context())
+		received <- ok
+	}()
+	require.NoError(t, c.Close(otherCtx), "a close by a non-owner still closes")
+	assert.False(t, <-received, "receivers are released")
+
+	es := r.take()
+	require.Equal(t, []custody.Kind{custody.ChanClosed, custody.ChanCloseByNonOwner}, kinds(es))
+	for _, e := range es {
+		assert.Same(t, other, e.Goroutine)
+		assert.Same(t, owner, e.Owner)
+		assert.Equal(t, "results", e.Object)
+	}
+}
+
+func TestCloseByOwnerOrOfUnownedIsNotReported(t *testing.T) {
+	r := install(t, custody.Observe)
+	ownerCtx, _ := identity(t.Context(), "owner")
+	otherCtx, _ := identity(t.Context(), "other")
+
+	owned := chanown.Make[int](ownerCtx, "owned", 1)
+	require.NoError(t, owned.Close(ownerCtx))
+	unowned := chanown.Make[int](t.Context(), "unowned", 1)
+	require.NoError(t, unowned.Close(otherCtx))
+
+	assert.Equal(t, []custody.Kind{custody.ChanMade, custody.ChanClosed, custody.ChanMade, custody.ChanClosed}, kinds(r.take()))
+}
+
+func TestHandoff(t *testing.T) {
+	r := install(t, custody.Observe)
+	ownerCtx, owner := identity(t.Context(), "owner")
+	producerCtx, producer := identity(t.Context(), "producer")
+	c := chanown.Make[int](ownerCtx, "results", 1)
+	r.take()
+
+	c.Handoff(ownerCtx, producerCtx)
+
+	assert.Same(t, producer, c.Owner())
+	es := r.take()
+	require.Equal(t, []custody.Kind{custody.ChanHandoff}, kinds(es))
+	assert.Same(t, owner, es[0].Goroutine)
+	assert.Same(t, owner, es[0].Owner, "Owner is the previous owner")
+	assert.Same(t, producer, es[0].OtherGoroutine, "OtherGoroutine is the new owner")
+	assert.Equal(t, "github.com/custody-go/custody/chanown_test.TestHandoff", es[0].Site.Function())
+
+	require.NoError(t, c.Close(producerCtx))
+	assert.Equal(t, []custody.Kind{custody.ChanClosed}, kinds(r.take()), "the new owner's close is legitimate")
+}
+
+func TestHandoffByNonOwner(t *testing.T) {
+	r := install(t, custody.Observe)
+	ownerCtx, owner := identity(t.Context(), "owner")
+	otherCtx, other := identity(t.Context(), "other")
+	producerCtx, producer := identity(t.Context(), "producer")
+	c := chanown.Make[int](ownerCtx, "results", 1)
+	r.take()
+
+	c.Handoff(otherCtx, producerCtx)
+
+	assert.Same(t, producer, c.Owner(), "a handoff by a non-owner still takes effect")
+	es := r.take()
+	require.Equal(t, []custody.Kind{custody.ChanHandoff}, kinds(es))
+	assert.Same(t, other, es[0].Goroutine, "the event shows who handed off...")
+	assert.Same(t, owner, es[0].Owner, "...and that it was not the owner")
+
+	c.Handoff(producerCtx, t.Context())
+	assert.Nil(t, c.Owner(), "a handoff to a context without identity leaves the channel unowned")
+}
+
+func TestHandoffOff(t *testing.T) {
+	ownerCtx, _ := identity(t.Context(), "owner")
+	producerCtx, producer := identity(t.Context(), "producer")
+	c := chanown.Make[int](ownerCtx, "results", 1)
+	c.Handoff(ownerCtx, producerCtx)
+	assert.Same(t, producer, c.Owner())
+}
+
+func TestBlockedSendReleasedByClose(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		ctx := t.Context()
+		c := chanown.Make[int](ctx, "x", 1)
+		require.NoError(t, c.Send(ctx, 1))
+		errc := make(chan error)
+		go func() { errc <- c.Send(ctx, 2) }()
+		synctest.Wait() // the sender is blocked on the full channel
+		require.NoError(t, c.Close(ctx))
+		require.ErrorIs(t, <-errc, chanown.ErrClosed)
+		v, ok, err := c.Recv(ctx)
+		require.NoError(t, err)
+		assert.True(t, ok)
+		assert.Equal(t, 1, v, "only the value sent before close is received")
+		_, ok, err = c.Recv(ctx)
+		require.NoError(t, err)
+		assert.False(t, ok)
+	})
+}
+
+func TestBlockedSendCanceled(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		c := chanown.Make[int](t.Context(), "x", 0)
+		ctx, cancel := context.WithTimeout(t.Context(), time.Second)
+		defer cancel()
+		start := time.Now()
+		err := c.Send(ctx, 1)
+		require.ErrorIs(t, err, context.DeadlineExceeded)
+		assert.Equal(t, time.Second, time.Since(start))
+		assert.Equal(t, 0, c.Len())
+		require.NoError(t, c.Close(t.Context()), "a canceled sender does not hold up Close")
+	})
+}
+
+func TestBlockedRecvCanceled(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		c := chanown.Make[int](t.Context(), "x", 1)
+		ctx, cancel := context.WithCancelCause(t.Context())
+		errc := make(chan error)
+		go func() {
+			v, ok, err := c.Recv(ctx)
+			assert.Zero(t, v)
+			assert.False(t, ok)
+			errc <- err
+		}()
+		synctest.Wait()
+		cancel(errors.New("shutting down"))
+		require.ErrorIs(t, <-errc, context.Canceled, "Recv returns ctx.Err(), not the cause")
+	})
+}
+
+func TestBlockedRecvReleasedByClose(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		ctx := t.Context()
+		c := chanown.Make[int](ctx, "x", 0)
+		okc := make(chan bool)
+		go func() {
+			_, ok, err := c.Recv(ctx)
+			assert.NoError(t, err)
+			okc <- ok
+		}()
+		synctest.Wait()
+		require.NoError(t, c.Close(ctx))
+		assert.False(t, <-okc)
+	})
+}
+
+func TestDoneContextPrefersReadyOperation(t *testing.T) {
+	ctx, cancel := context.WithCancel(t.Context())
+	cancel()
+	c := chanown.Make[int](t.Context(), "x", 1)
+	require.NoError(t, c.Send(ctx, 1), "a send that can complete at once does")
+	require.ErrorIs(t, c.Send(ctx, 2), context.Canceled, "full: ctx's error")
+	v, ok, err := c.Recv(ctx)
+	require.NoError(t, err, "a ready value is received")
+	assert.True(t, ok)
+	assert.Equal(t, 1, v)
+	_, ok, err = c.Recv(ctx)
+	require.ErrorIs(t, err, context.Canceled, "empty: ctx's error")
+	assert.False(t, ok)
+	require.NoError(t, c.Close(t.Context()))
+	require.ErrorIs(t, c.Send(ctx, 3), chanown.ErrClosed, "closed wins over a done ctx")
+}
+
+func TestWaiting(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		install(t, custody.Verify)
+		ownerCtx, owner := identity(t.Context(), "owner")
+		senderCtx, sender := identity(t.Context(), "sender")
+		receiverCtx, receiver := identity(t.Context(), "receiver")
+		c, made := chanown.Make[int](ownerCtx, "results", 1), custody.Caller(0)
+		require.NoError(t, c.Send(senderCtx, 1))
+
+		_, ok := chanown.Waiting(sender)
+		assert.False(t, ok, "a send that did not block is not recorded")
+
+		var site custody.Site
+		errc := make(chan error)
+		go func() {
+			var err error
+			err, site = c.Send(senderCtx, 2), custody.Caller(0)
+			errc <- err
+		}()
+		time.Sleep(time.Second)
+		synctest.Wait()
+		w, ok := chanown.Waiting(sender)
+		require.True(t, ok)
+		assert.Equal(t, "send", w.Op)
+		assert.Equal(t, "results", w.Chan)
+		assert.Equal(t, 1, w.Cap)
+		assert.Equal(t, 1, w.Len)
+		assert.Same(t, owner, w.Owner)
+		assert.Equal(t, made.String(), w.Made.String())
+		assert.False(t, w.Closed)
+		assert.Equal(t, time.Second, time.Since(w.Since))
+
+		v, _, err := c.Recv(ownerCtx)
+		require.NoError(t, err)
+		assert.Equal(t, 1, v)
+		require.NoError(t, <-errc)
+		assert.Equal(t, site.String(), w.Site.String())
+		_, ok = chanown.Waiting(sender)
+		assert.False(t, ok, "the record is gone once the send returns")
+
+		_, _, err = c.Recv(ownerCtx) // drain
+		require.NoError(t, err)
+		go func() {
+			_, _, err := c.Recv(receiverCtx)
+			errc <- err
+		}()
+		synctest.Wait()
+		w, ok = chanown.Waiting(receiver)
+		require.True(t, ok)
+		assert.Equal(t, "recv", w.Op)
+		assert.Equal(t, 0, w.Len)
+		require.NoError(t, c.Close(ownerCtx))
+		require.NoError(t, <-errc)
+		_, ok = chanown.Waiting(receiver)
+		assert.False(t, ok)
+	})
+}
+
+func TestWaitingNeedsVerify(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		install(t, custody.Observe)
+		ctx, g := identity(t.Context(), "receiver")
+		c := chanown.Make[int](ctx, "x", 0)
+		done := make(chan struct{})
+		go func() {
+			defer close(done)
+			_, _, _ = c.Recv(ctx)
+		}()
+		synctest.Wait()
+		_, ok := chanown.Waiting(g)
+		assert.False(t, ok, "observe mode keeps no waiting records")
+		require.NoError(t, c.Close(ctx))
+		<-done
+	})
+}
+
+func TestSendRecvAllocs(t *testing.T) {
+	for _, mode := range []custody.Mode{custody.Off, custody.Observe, custody.Verify} {
+		t.Run(mode.String(), func(t *testing.T) {
+			if mode != custody.Off {
+				install(t, mode)
+			}
+			ctx, _ := identity(t.Context(), "owner")
+			c := chanown.Make[int](ctx, "x", 1)
+			allocs := testing.AllocsPerRun(100, func() {
+				_ = c.Send(ctx, 1)
+				_, _, _ = c.Recv(ctx)
+				_, _ = c.TrySend(1)
+				_, _, _ = c.Recv(ctx)
+			})
+			assert.Zero(t, allocs, "a send and receive that do not block allocate nothing")
+		})
+	}
+}

@@ -1,0 +1,93 @@
+package chanown
+
+import (
+	"sync"
+	"time"
+	"weak"
+
+	"github.com/custody-go/custody"
+)
+
+// A Wait describes an operation blocked on a [Chan], as [Waiting] returns it
+// for a report such as
+//
+//	blocked in chanown.Send on "payment-results" (cap 1, len 1),
+//	    owned by TestHandlePayment, made at payment/handler.go:28, never closed
+type Wait struct {
+	// Op is "send" or "recv".
+	Op string
+	// Site is where the blocked operation was called, Since when it started
+	// to wait.
+	Site  custody.Site
+	Since time.Time
+	// Chan, Cap, Len, Owner, Made and Closed describe the channel as it is
+	// when Waiting is called.
+	Chan   string
+	Cap    int
+	Len    int
+	Owner  *custody.Goroutine
+	Made   custody.Site
+	Closed bool
+}
+
+// waiters maps the record of a goroutine blocked in Send or Recv to its
+// *waiter. Entries exist only in verify mode, only while the operation is
+// blocked, and point to their channel weakly, so that the registry keeps no
+// channel alive and the goroutineleak profile still sees a goroutine
+// blocked forever on a channel nothing else references.
+var waiters sync.Map // *custody.Goroutine -> waitEntry
+
+type waitEntry interface {
+	wait() (Wait, bool)
+}
+
+type waiter[T any] struct {
+	op    string
+	site  custody.Site
+	since time.Time
+	ch    weak.Pointer[Chan[T]]
+}
+
+func (w *waiter[T]) wait() (Wait, bool) {
+	c := w.ch.Value()
+	if c == nil {
+		return Wait{}, false
+	}
+	return Wait{
+		Op:     w.op,
+		Site:   w.site,
+		Since:  w.since,
+		Chan:   c.name,
+		Cap:    cap(c.ch),
+		Len:    len(c.ch),
+		Owner:  c.owner.Load(),
+		Made:   c.made,
+		Closed: c.closed.Load() != nil,
+	}, true
+}
+
+// wait registers g as blocked in op on c until the returned function is
+// called. skip is passed to custody.Caller for the operation's site.
+func wait[T any](g *custody.Goroutine, op string, c *Chan[T], skip int) (done func()) {
+	w := &waiter[T]{op: op, site: custody.Caller(skip), since: time.Now(), ch: weak.Make(c)}
+	waiters.Store(g, w)
+	return func() { waiters.CompareAndDelete(g, w) }
+}
+
+// Waiting reports the Send or Recv that the goroutine with record g is
+// blocked in, if any. It knows only operations that were called with a
+// context carrying g while a sink in [custody.Verify] mode was installed:
+// the oracle uses it to say what a leaked goroutine waits for. If several
+// goroutines share one record (raw goroutines started inside an owned
+// one), Waiting reports the latest of them to block.
+func Waiting(g *custody.Goroutine) (Wait, bool) {
+	v, ok := waiters.Load(g)
+	if !ok {
+		return Wait{}, false
+	}
+	w, ok := v.(waitEntry)
+	if !ok {
+		return Wait{}, false
+	}
+	return w.wait()
+}

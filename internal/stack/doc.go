@@ -1,0 +1,12 @@
+// Package stack parses the goroutine dumps that [runtime.Stack] writes, as
+// printed by Go 1.26: goroutine id, state and its markers, wait time,
+// synctest bubble, pprof labels (printed with GODEBUG=tracebacklabels=1),
+// frames and the "created by … in goroutine N" line.
+//
+// It exists for test-time tools (custody's oracle); nothing on a hot path
+// should parse stacks. The format is the runtime's, not a stable API, so the
+// package is tested on golden dumps captured from the Go version in use and
+// regenerated with
+//
+//	go test ./internal/stack -run TestGolden -update
+package stack

@@ -1,0 +1,136 @@
+package stack
+
+import (
+	"runtime"
+	"strings"
+	"time"
+)
+
+// A Frame is one call in a goroutine's stack.
+type Frame struct {
+	// Func is the function name, fully qualified as the runtime prints it
+	// and without the argument list: "main.main",
+	// "net/http.(*Server).Serve", "example.com/p.Map[...].Load",
+	// "example.com/p.F.func1", "example.com/p.F.gowrap1".
+	Func string
+	// File is the source file as printed, usually an absolute path.
+	File string
+	// Line is the line number in File.
+	Line int
+}
+
+// A Goroutine is one goroutine of a dump.
+type Goroutine struct {
+	// ID is the runtime's goroutine id.
+	ID uint64
+	// State is the status or wait reason, such as "running",
+	// "chan receive", "select" or "sync.WaitGroup.Wait", without the
+	// markers and extras that have fields of their own below.
+	State string
+	// Wait is how long the goroutine has been blocked, from the
+	// ", N minutes" extra, in whole minutes; 0 if absent.
+	Wait time.Duration
+	// Durable reports the "(durable)" marker: the goroutine is durably
+	// blocked inside a testing/synctest bubble.
+	Durable bool
+	// Leaked reports the "(leaked)" marker that Go 1.26 prints for
+	// goroutines found by the goroutineleak profile
+	// (GOEXPERIMENT=goroutineleakprofile).
+	Leaked bool
+	// Bubble is the id of the synctest bubble the goroutine belongs to, from
+	// ", synctest bubble N"; 0 if not in a bubble.
+	Bubble uint64
+	// Locked reports ", locked to thread".
+	Locked bool
+	// Labels are the goroutine's pprof labels, printed by the runtime only
+	// when GODEBUG=tracebacklabels=1; nil if none were printed.
+	Labels map[string]string
+	// Frames are the goroutine's calls, innermost first, without the
+	// "created by" frame and without ancestor tracebacks
+	// (GODEBUG=tracebackancestors). Elided frames are not represented.
+	Frames []Frame
+	// CreatedBy is the go statement that started the goroutine; zero for
+	// the main goroutine and where the runtime does not print it.
+	CreatedBy Frame
+	// ParentID is the id of the goroutine that ran that go statement, from
+	// "created by F in goroutine N"; 0 if absent.
+	ParentID uint64
+	// Full is the goroutine's block of text as dumped, ending in a newline,
+	// for reports.
+	Full string
+}
+
+// Top returns the innermost frame, or a zero Frame if there is none.
+func (g Goroutine) Top() Frame {
+	if len(g.Frames) == 0 {
+		return Frame{}
+	}
+	return g.Frames[0]
+}
+
+// Has reports whether any of g's frames (not CreatedBy) runs funcName or a
+// function nested under that name: a frame matches if its Func equals
+// funcName or starts with funcName followed by '.' or '['. So "p.F"
+// matches "p.F", the closures "p.F.func1" and "p.F.gowrap1", and the
+// instantiation "p.F[...]", but not "p.Foo"; a package path such as
+// "example.com/p" matches every function of that package.
+func (g Goroutine) Has(funcName string) bool {
+	for _, f := range g.Frames {
+		if rest, ok := strings.CutPrefix(f.Func, funcName); ok &&
+			(rest == "" || rest[0] == '.' || rest[0] == '[') {
+			return true
+		}
+	}
+	return false
+}
+
+// All returns every user goroutine of the process, the calling one first,
+// from [runtime.Stack] with all set. The caller's Frames start at the
+// function that called All; its Full text is left as dumped. It stops the world while the dump is
+// taken and costs time proportional to the number of goroutines; use it in
+// tests only. It panics, with a message starting "stack: ", if the
+// runtime's output cannot be parsed, which means this package does not know
+// the running Go version's format.
+func All() []Goroutine {
+	gs, err := Parse(dump(true))
+	if err != nil {
+		panic(err)
+	}
+	gs[0].Frames = dropOwn(gs[0].Frames)
+	return gs
+}
+
+// Current returns the calling goroutine, from [runtime.Stack] with all
+// unset; its Frames start at the function that called Current. It panics
+// like [All].
+func Current() Goroutine {
+	gs, err := Parse(dump(false))
+	if err != nil {
+		panic(err)
+	}
+	gs[0].Frames = dropOwn(gs[0].Frames)
+	return gs[0]
+}
+
+// self is this package's prefix in function names.
+const self = "github.com/custody-go/custody/internal/stack."
+
+// dropOwn drops this package's frames from the top of frames.
+func dropOwn(frames []Frame) []Frame {
+	for len(frames) > 0 && strings.HasPrefix(frames[0].Func, self) {
+		frames = frames[1:]
+	}
+	return frames
+}
+
+// dump returns runtime.Stack's output, growing the buffer until it fits.
+func dump(all bool) []byte {
+	buf := make([]byte, 64<<10)
+	for {
+		n := runtime.Stack(buf, all)
+		if n < len(buf) {
+			return buf[:n]
+		}
+		buf = make([]byte, 2*len(buf))
+	}
+}

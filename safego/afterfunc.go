@@ -1,0 +1,99 @@
+package safego
+
+import (
+	"context"
+	"sync"
+	"time"
+
+	"github.com/custody-go/custody"
+)
+
+// AfterFunc waits for the duration d to elapse and then calls fn(ctx) in an
+// owned goroutine named name, as [Go] does, unless ctx is done first: the
+// timer is tied to ctx and stopped when ctx is done, so a timer set per
+// request cannot outlive its request. A d of zero or less runs fn as soon as
+// possible, as [time.AfterFunc] does. fn never runs if ctx is already done.
+//
+// The returned stop function stops the timer. It reports whether it did so
+// before the timer fired and before ctx was done, like [time.Timer.Stop];
+// when it returns false, fn has been started or will never run. stop does
+// not wait for fn to return; cancel fn's ctx to stop it.
+//
+// While it waits AfterFunc holds no goroutine: a runtime timer and a
+// [context.AfterFunc] registration (which, for a context type the context
+// package does not know, costs a goroutine of that package's). When ctx is
+// done, that registration's callback stops the timer in a short-lived
+// goroutine of the context package; stop releases both. In observe and
+// verify mode the spawn site of fn's goroutine is the line that called
+// AfterFunc.
+//
+// AfterFunc panics if ctx or fn is nil or name is empty. It is safe to call
+// from any goroutine, and stop may be called any number of times.
+func AfterFunc(ctx context.Context, d time.Duration, name string, fn func(ctx context.Context)) (stop func() bool) {
+	if ctx == nil {
+		panic("safego: AfterFunc called with a nil context")
+	}
+	if name == "" {
+		panic("safego: AfterFunc called with an empty name")
+	}
+	if fn == nil {
+		panic("safego: AfterFunc called with a nil function")
+	}
+	a := &after{ctx: ctx, name: name, fn: fn}
+	if mode := custody.Active(); mode != custody.Off {
+		a.site, a.stack = spawnSite(mode, 1)
+	}
+	if ctx.Err() != nil {
+		return a.stop
+	}
+	a.mu.Lock()
+	a.unwatch = context.AfterFunc(ctx, a.cancel)
+	a.timer = time.AfterFunc(d, a.fire)
+	a.mu.Unlock()
+	return a.stop
+}
+
+// An after is one AfterFunc call: a timer and a context watch that stops it.
+type after struct {
+	ctx   context.Context
+	name  string
+	fn    func(context.Context)
+	site  custody.Site
+	stack custody.Stack
+
+	mu      sync.Mutex // guards the two fields below while AfterFunc sets them
+	unwatch func() bool
+	timer   *time.Timer
+}
+
+// cancel runs when ctx is done.
+func (a *after) cancel() {
+	a.mu.Lock()
+	t := a.timer
+	a.mu.Unlock()
+	t.Stop()
+}
+
+// fire runs when the timer fires.
+func (a *after) fire() {
+	a.mu.Lock()
+	unwatch := a.unwatch
+	a.mu.Unlock()
+	unwatch()
+	if a.ctx.Err() != nil {
+		return
+	}
+	start(a.ctx, a.name, a.fn, a.site, a.stack)
+}
+
+func (a *after) stop() bool {
+	a.mu.Lock()
+	t, unwatch := a.timer, a.unwatch
+	a.mu.Unlock()
+	if t == nil {
+		return false // ctx was done before AfterFunc
+	}
+	stopped := t.Stop()
+	unwatch()
+	return stopped && a.ctx.Err() == nil
+}

@@ -1,0 +1,411 @@
+package safego_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"regexp"
+	"runtime"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"testing/synctest"
+	"time"
+
+	"github.com/custody-go/custody"
+	"github.com/custody-go/custody/safego"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+	"go.uber.org/goleak"
+)
+
+// line returns the line number of its caller.
+func line() int {
+	_, _, l, _ := runtime.Caller(1)
+	return l
+}
+
+// root returns t.Context() carrying a fresh identity named after the test.
+func root(t *testing.T) (context.Context, *custody.Goroutine) {
+	rec := custody.NewGoroutine(nil, t.Name(), custody.Caller(1))
+	return custody.NewContext(t.Context(), rec), rec
+}
+
+func TestBadInput(t *testing.T) {
+	ctx := t.Context()
+	nop := func(context.Context) {}
+	nopErr := func(context.Context) error { return nil }
+	var nilCtx context.Context
+	g, _ := safego.WithContext(ctx, "group")
+	tests := []struct {
+		name string
+		call func()
+		want string
+	}{
+		{"Go nil ctx", func() { safego.Go(nilCtx, "x", nop) }, "safego: Go called with a nil context"},
+		{"Go empty name", func() { safego.Go(ctx, "", nop) }, "safego: Go called with an empty name"},
+		{"Go nil fn", func() { safego.Go(ctx, "x", nil) }, "safego: Go called with a nil function"},
+		{"AfterFunc nil ctx", func() { safego.AfterFunc(nilCtx, time.Second, "x", nop) }, "safego: AfterFunc called with a nil context"},
+		{"AfterFunc empty name", func() { safego.AfterFunc(ctx, time.Second, "", nop) }, "safego: AfterFunc called with an empty name"},
+		{"AfterFunc nil fn", func() { safego.AfterFunc(ctx, time.Second, "x", nil) }, "safego: AfterFunc called with a nil function"},
+		{"WithContext nil ctx", func() { safego.WithContext(nilCtx, "g") }, "safego: WithContext called with a nil context"},
+		{"WithContext empty name", func() { safego.WithContext(ctx, "") }, "safego: WithContext called with an empty name"},
+		{"Group.Go empty name", func() { g.Go("", nopErr) }, "safego: Group.Go called with an empty name"},
+		{"Group.Go nil fn", func() { g.Go("x", nil) }, "safego: Group.Go called with a nil function"},
+		{"Group.TryGo empty name", func() { g.TryGo("", nopErr) }, "safego: Group.TryGo called with an empty name"},
+		{"Group.TryGo nil fn", func() { g.TryGo("x", nil) }, "safego: Group.TryGo called with a nil function"},
+	}
+	for _, mode := range []custody.Mode{custody.Off, custody.Observe, custody.Verify} {
+		t.Run(mode.String(), func(t *testing.T) {
+			if mode != custody.Off {
+				install(t, mode)
+			}
+			for _, tt := range tests {
+				assert.PanicsWithValue(t, tt.want, tt.call, tt.name)
+			}
+		})
+	}
+	require.NoError(t, g.Wait())
+}
+
+func TestGoOff(t *testing.T) {
+	require.Equal(t, custody.Off, custody.Active())
+	ctx, parent := root(t)
+	got := make(chan context.Context, 1)
+	safego.Go(ctx, "off", func(ctx context.Context) { got <- ctx })
+	gctx := <-got
+	assert.Equal(t, ctx, gctx, "off mode passes ctx through untouched")
+	assert.Same(t, parent, custody.FromContext(gctx), "no record is made")
+}
+
+func TestGoIdentity(t *testing.T) {
+	r := install(t, custody.Observe)
+	type key struct{}
+	ctx, parent := root(t)
+	ctx = context.WithValue(ctx, key{}, "kept")
+
+	type seen struct {
+		rec     *custody.Goroutine
+		value   any
+		spawned bool
+	}
+	got := make(chan seen, 1)
+	spawnLine := line() + 1
+	safego.Go(ctx, "worker", func(ctx context.Context) {
+		got <- seen{custody.FromContext(ctx), ctx.Value(key{}), len(r.of("worker")) > 0}
+	})
+	s := <-got
+	r.waitFor(t, "worker", custody.GoroutineExited)
+
+	require.NotNil(t, s.rec)
+	assert.Equal(t, "worker", s.rec.Name)
+	assert.Same(t, parent, s.rec.Parent)
+	assert.NotZero(t, s.rec.ID)
+	assert.False(t, s.rec.Start.IsZero())
+	assert.Equal(t, spawnLine, s.rec.Spawn.Line(), "the spawn site is the line that called Go")
+	assert.True(t, strings.HasSuffix(s.rec.Spawn.File(), "safego/go_test.go"), s.rec.Spawn.File())
+	assert.Equal(t, "kept", s.value, "ctx's values reach fn")
+	assert.True(t, s.spawned, "spawned is reported before fn runs")
+
+	assert.Equal(t, []custody.Kind{custody.GoroutineSpawned, custody.GoroutineExited}, r.kinds("worker"))
+	spawned, exited := r.event(t, "worker", custody.GoroutineSpawned), r.event(t, "worker", custody.GoroutineExited)
+	assert.Same(t, s.rec, spawned.Goroutine)
+	assert.Equal(t, s.rec.Spawn, spawned.Site)
+	assert.Nil(t, spawned.Stack, "observe mode captures no stack")
+	assert.Zero(t, exited.Latency, "ctx was not done")
+	assert.NoError(t, exited.Err)
+}
+
+func TestGoVerifyStack(t *testing.T) {
+	r := install(t, custody.Verify)
+	safego.Go(t.Context(), "stacked", func(context.Context) {})
+	spawned := r.waitFor(t, "stacked", custody.GoroutineSpawned)
+	r.waitFor(t, "stacked", custody.GoroutineExited)
+	require.NotEmpty(t, spawned.Stack, "verify mode captures the spawn stack")
+	assert.Equal(t, spawned.Site.PC(), spawned.Stack[0], "the stack starts at the spawn site")
+	assert.Contains(t, spawned.Stack.String(), "TestGoVerifyStack")
+}
+
+func TestGoParentChain(t *testing.T) {
+	install(t, custody.Observe)
+	ctx, test := root(t)
+	got := make(chan *custody.Goroutine, 1)
+	safego.Go(ctx, "a", func(ctx context.Context) {
+		safego.Go(ctx, "b", func(ctx context.Context) {
+			safego.Go(ctx, "c", func(ctx context.Context) {
+				got <- custody.FromContext(ctx)
+			})
+		})
+	})
+	c := <-got
+	require.NotNil(t, c.Parent)
+	require.NotNil(t, c.Parent.Parent)
+	b, a := c.Parent, c.Parent.Parent
+	assert.Equal(t, "b", b.Name)
+	assert.Equal(t, "a", a.Name)
+	assert.Same(t, test, a.Parent)
+	assert.Same(t, test, c.Root())
+	assert.True(t, c.DescendsFrom(a))
+	assert.Equal(t, "c ← b ← a ← "+t.Name(), c.Chain())
+	assert.Less(t, a.ID, b.ID)
+	assert.Less(t, b.ID, c.ID)
+}
+
+// GoroutineContext is how a sink (otelbridge: a span) adjusts the context
+// an owned goroutine runs with.
+type tagSink struct{ recorder }
+
+type tagKey struct{}
+
+func (s *tagSink) GoroutineContext(ctx context.Context, g *custody.Goroutine) context.Context {
+	return context.WithValue(ctx, tagKey{}, "span of "+custody.FromContext(ctx).Name+" for "+g.Name)
+}
+
+func TestGoSinkContext(t *testing.T) {
+	s := &tagSink{recorder{mode: custody.Observe, notify: make(chan struct{}, 1)}}
+	t.Cleanup(custody.SetSink(s))
+	got := make(chan any, 1)
+	safego.Go(t.Context(), "tagged", func(ctx context.Context) { got <- ctx.Value(tagKey{}) })
+	assert.Equal(t, "span of tagged for tagged", <-got, "the sink sees the context carrying the new record")
+	s.waitFor(t, "tagged", custody.GoroutineExited)
+}
+
+// rawChild blocks in a raw goroutine started inside an owned one, so the
+// goroutine dump can find it by this function's name.
+func rawChild(ready chan<- struct{}, release <-chan struct{}) {
+	ready <- struct{}{}
+	<-release
+}
+
+func TestGoLabels(t *testing.T) {
+	t.Setenv("GODEBUG", "tracebacklabels=1")
+	r := install(t, custody.Observe)
+	ready, release := make(chan struct{}), make(chan struct{})
+	ids := make(chan uint64, 1)
+	safego.Go(t.Context(), "labelled", func(ctx context.Context) {
+		ids <- custody.FromContext(ctx).ID
+		var wg sync.WaitGroup
+		wg.Add(1)
+		go func() { // a raw go statement: it inherits the owned goroutine's labels
+			defer wg.Done()
+			rawChild(ready, release)
+		}()
+		wg.Wait()
+	})
+	id := <-ids
+	<-ready
+
+	buf := make([]byte, 1<<20)
+	dump := string(buf[:runtime.Stack(buf, true)])
+	close(release)
+	r.waitFor(t, "labelled", custody.GoroutineExited)
+
+	want := `labels:{"custody.id": "` + strconv.FormatUint(id, 10) + `", "custody.name": "labelled"}]:`
+	var owner, child string
+	for g := range strings.SplitSeq(dump, "\n\n") {
+		switch {
+		case strings.Contains(g, "safego_test.rawChild("):
+			child = g
+		case strings.Contains(g, "safego_test.TestGoLabels.func1("):
+			owner = g
+		}
+	}
+	require.NotEmpty(t, child, "raw child not in the dump:\n%s", dump)
+	require.NotEmpty(t, owner, "owned goroutine not in the dump:\n%s", dump)
+	assert.Contains(t, firstLine(owner), want)
+	assert.Contains(t, firstLine(child), want)
+}
+
+func firstLine(s string) string {
+	first, _, _ := strings.Cut(s, "\n")
+	return first
+}
+
+func TestGoCancelLatency(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		r := install(t, custody.Verify)
+		ctx, cancel := context.WithCancel(t.Context())
+		safego.Go(ctx, "slow-to-stop", func(ctx context.Context) {
+			<-ctx.Done()
+			time.Sleep(300 * time.Millisecond) // cleanup that takes a while
+		})
+		time.Sleep(time.Second)
+		synctest.Wait()
+		assert.Equal(t, []custody.Kind{custody.GoroutineSpawned}, r.kinds("slow-to-stop"))
+
+		cancel()
+		synctest.Wait()
+		done := r.event(t, "slow-to-stop", custody.GoroutineContextDone)
+		assert.ErrorIs(t, done.Err, context.Canceled)
+
+		time.Sleep(time.Second)
+		synctest.Wait()
+		assert.Equal(t, []custody.Kind{custody.GoroutineSpawned, custody.GoroutineContextDone, custody.GoroutineExited},
+			r.kinds("slow-to-stop"), "exited within the grace: not reported as ignoring cancellation")
+		exited := r.event(t, "slow-to-stop", custody.GoroutineExited)
+		assert.Equal(t, 300*time.Millisecond, exited.Latency, "cancel-to-exit latency")
+		assert.ErrorIs(t, exited.Err, context.Canceled)
+		assert.Equal(t, done.Time.Add(300*time.Millisecond), exited.Time)
+	})
+}
+
+func TestGoContextDoneBeforeStart(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		r := install(t, custody.Observe)
+		ctx, cancel := context.WithCancel(t.Context())
+		cancel()
+		safego.Go(ctx, "late", func(ctx context.Context) {
+			time.Sleep(50 * time.Millisecond)
+		})
+		synctest.Wait()
+		time.Sleep(time.Second)
+		synctest.Wait()
+		assert.Equal(t, []custody.Kind{custody.GoroutineSpawned, custody.GoroutineContextDone, custody.GoroutineExited},
+			r.kinds("late"))
+		assert.Equal(t, 50*time.Millisecond, r.event(t, "late", custody.GoroutineExited).Latency)
+	})
+}
+
+func TestGoIgnoredCancel(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		r := &recorder{mode: custody.Verify, grace: 100 * time.Millisecond, notify: make(chan struct{}, 1)}
+		t.Cleanup(custody.SetSink(r))
+		ctx, cancel := context.WithCancel(t.Context())
+		release := make(chan struct{})
+		safego.Go(ctx, "stubborn", func(context.Context) {
+			<-release // never looks at ctx
+		})
+		cancel()
+		time.Sleep(99 * time.Millisecond)
+		synctest.Wait()
+		assert.NotContains(t, r.kinds("stubborn"), custody.GoroutineIgnoredCancel, "still within the grace")
+
+		time.Sleep(10 * time.Second)
+		synctest.Wait()
+		ignored := r.event(t, "stubborn", custody.GoroutineIgnoredCancel)
+		assert.Equal(t, 100*time.Millisecond, ignored.Latency, "reported once the grace has passed")
+		assert.ErrorIs(t, ignored.Err, context.Canceled)
+
+		close(release)
+		synctest.Wait()
+		assert.Equal(t, []custody.Kind{
+			custody.GoroutineSpawned, custody.GoroutineContextDone, custody.GoroutineIgnoredCancel, custody.GoroutineExited,
+		}, r.kinds("stubborn"), "ignored cancellation is reported once")
+		assert.Equal(t, 10099*time.Millisecond, r.event(t, "stubborn", custody.GoroutineExited).Latency)
+	})
+}
+
+func TestGoPanicVerify(t *testing.T) {
+	r := install(t, custody.Verify)
+	spawnLine := line() + 1
+	safego.Go(t.Context(), "panicker", func(context.Context) { panicker() })
+	r.waitFor(t, "panicker", custody.GoroutineExited)
+
+	assert.Equal(t, []custody.Kind{custody.GoroutineSpawned, custody.GoroutinePanicked, custody.GoroutineExited},
+		r.kinds("panicker"), "verify mode reports the panic and does not crash")
+	p := r.event(t, "panicker", custody.GoroutinePanicked)
+	assert.Equal(t, "boom", p.Value)
+	assert.Equal(t, spawnLine, p.Site.Line(), "the event's site is the spawn site")
+	require.NotEmpty(t, p.Stack)
+	frames := p.Stack.Frames()
+	assert.True(t, strings.HasSuffix(frames[0].Function, "safego_test.panicker"),
+		"the stack starts where the panic happened: %s", p.Stack)
+}
+
+func panicker() { panic("boom") }
+
+func TestGoSendOnClosedChannel(t *testing.T) {
+	r := install(t, custody.Verify)
+	ch := make(chan int, 1)
+	close(ch)
+	safego.Go(t.Context(), "sender", func(context.Context) {
+		ch <- 1
+	})
+	p := r.waitFor(t, "sender", custody.GoroutinePanicked)
+	r.waitFor(t, "sender", custody.GoroutineExited)
+	err, ok := p.Value.(runtime.Error)
+	require.True(t, ok, "the runtime's panic value: %#v", p.Value)
+	assert.EqualError(t, err, "send on closed channel")
+	assert.Contains(t, p.Stack.Frames()[0].Function, "TestGoSendOnClosedChannel",
+		"the stack starts at the send, not in the runtime: %s", p.Stack)
+}
+
+// TestGoOffAllocs checks that off mode allocates what a go statement does.
+func TestGoOffAllocs(t *testing.T) {
+	ctx := t.Context()
+	var wg sync.WaitGroup
+	fn := func(context.Context) { wg.Done() }
+	raw := testing.AllocsPerRun(200, func() {
+		wg.Add(1)
+		go fn(ctx)
+		wg.Wait()
+	})
+	off := testing.AllocsPerRun(200, func() {
+		wg.Add(1)
+		safego.Go(ctx, "alloc", fn)
+		wg.Wait()
+	})
+	assert.Equal(t, raw, off, "Go in off mode allocates %v per call, a go statement %v", off, raw)
+}
+
+// TestGoNoLeak checks that the context watch leaves nothing behind, whether
+// the context is done or not.
+func TestGoNoLeak(t *testing.T) {
+	defer goleak.VerifyNone(t, goleak.IgnoreCurrent())
+	r := install(t, custody.Verify)
+	ctx, cancel := context.WithCancel(t.Context())
+	safego.Go(ctx, "quick", func(context.Context) {})
+	r.waitFor(t, "quick", custody.GoroutineExited)
+	safego.Go(ctx, "cancelled", func(ctx context.Context) { <-ctx.Done() })
+	cancel()
+	r.waitFor(t, "cancelled", custody.GoroutineExited)
+}
+
+// the subprocess half of TestGoPanicCrashes.
+const crashEnv = "SAFEGO_TEST_CRASH_MODE"
+
+func TestGoPanicCrashes(t *testing.T) {
+	for _, mode := range []custody.Mode{custody.Off, custody.Observe} {
+		t.Run(mode.String(), func(t *testing.T) {
+			stderr, err := runSelf(t, "TestGoPanicCrashHelper", crashEnv+"="+mode.String())
+			var exit interface{ ExitCode() int }
+			require.True(t, errors.As(err, &exit), "the process must crash: %v\n%s", err, stderr)
+			assert.Equal(t, 2, exit.ExitCode(), "a Go panic exits with status 2:\n%s", stderr)
+
+			crash := regexp.MustCompile(`(?m)^panic: boom( \[recovered, repanicked\])?$`)
+			loc := crash.FindStringIndex(stderr)
+			require.NotNil(t, loc, "the crash message is the original panic:\n%s", stderr)
+			event := strings.Index(stderr, `sink: goroutine.panicked "crasher": boom`)
+			if mode == custody.Off {
+				assert.Equal(t, -1, event, "off mode reports nothing")
+				return
+			}
+			require.NotEqual(t, -1, event, "the event is delivered:\n%s", stderr)
+			assert.Less(t, event, loc[0], "the event is delivered before the crash")
+			assert.Contains(t, stderr[loc[0]:], "safego_test.TestGoPanicCrashHelper",
+				"the crash's stack shows where the panic happened")
+		})
+	}
+}
+
+// stderrSink prints each event's kind, goroutine and panic value to stderr.
+type stderrSink struct{}
+
+func (stderrSink) Emit(_ context.Context, e custody.Event) {
+	fmt.Fprintf(stderrWriter, "sink: %v %q: %v\n", e.Kind, e.Goroutine.Name, e.Value)
+}
+
+func TestGoPanicCrashHelper(t *testing.T) {
+	mode := lookupEnv(crashEnv)
+	if mode == "" {
+		t.Skip("run by TestGoPanicCrashes in a subprocess")
+	}
+	if mode == custody.Observe.String() {
+		custody.SetSink(stderrSink{}) // never restored: the process dies
+	}
+	safego.Go(context.Background(), "crasher", func(context.Context) {
+		panic("boom")
+	})
+	select {} // the panic ends the process
+}

@@ -1,0 +1,215 @@
+package safego
+
+import (
+	"context"
+	"fmt"
+	"sync"
+	"sync/atomic"
+
+	"github.com/custody-go/custody"
+	"golang.org/x/sync/errgroup"
+)
+
+// A Group is an [errgroup.Group] whose members are owned goroutines: each has
+// a name, a spawn site and a [custody.Goroutine] record whose parent is the
+// group's own record, made by [WithContext] with the group's name and the
+// identity of the context it was given. Errors, cancellation and limits
+// behave exactly as errgroup's; a panic in a member does not (see below).
+//
+// A Group should not be reused for different tasks, must not be copied after
+// first use, and is safe for concurrent use by multiple goroutines, as
+// errgroup's is.
+//
+// A zero Group is valid, has no limit, does not cancel on error, and gives
+// its members context.Background() and no parent record: use [WithContext]
+// to tie members to a context and an owner.
+//
+// # Panics
+//
+// errgroup lets a member's panic crash the process from the member's
+// goroutine; conc's pool re-raises it in Wait. A Group takes conc's side:
+// Wait is where the owner learns how its members ended, so a panic belongs
+// there, with the member's name and stack, on the owner's stack. The first
+// member to panic wins: its panic is recovered and turned into the member's
+// error, which, as errgroup does with any error, cancels the group's context
+// (context.Cause is the [*PanicError]); Wait waits for the other members and
+// then panics with a *PanicError that holds the original value (Unwrap
+// returns it when it is an error) and the panicking member's stack, which
+// the panic message includes. Later panics are counted in that PanicError.
+// In observe and verify mode every member panic is also reported as a
+// [custody.GoroutinePanicked] event when it happens. This holds in every
+// mode, off included, so a program behaves the same whether custody watches
+// it or not. The price is errgroup's warning: a panic surfaces only when Wait
+// returns, so always call Wait; a member that stays blocked because another
+// panicked (cancellation of the group's context is the remedy) delays it.
+type Group struct {
+	eg   atomic.Pointer[errgroup.Group] // set by WithContext, or on first use
+	ctx  context.Context                // nil in a zero Group
+	rec  *custody.Goroutine             // nil in a zero Group or when custody was off
+	name string
+
+	mu     sync.Mutex
+	panic  *PanicError // the first member panic
+	others int         // later member panics
+}
+
+// WithContext returns a new Group named name and a context derived from ctx,
+// canceled the first time a member returns a non-nil error or panics, or the
+// first time Wait returns, whichever occurs first — errgroup.WithContext's
+// context. The returned context keeps ctx's identity: the group's record is
+// the parent of its members, not of code that uses the context.
+//
+// WithContext panics if ctx is nil or name is empty.
+func WithContext(ctx context.Context, name string) (*Group, context.Context) {
+	if ctx == nil {
+		panic("safego: WithContext called with a nil context")
+	}
+	if name == "" {
+		panic("safego: WithContext called with an empty name")
+	}
+	eg, gctx := errgroup.WithContext(ctx)
+	g := &Group{ctx: gctx, name: name}
+	g.eg.Store(eg)
+	if custody.Active() != custody.Off {
+		g.rec = custody.NewGoroutine(custody.FromContext(ctx), name, custody.Caller(1))
+	}
+	return g, gctx
+}
+
+// Go calls fn in a new owned goroutine named name, as errgroup's Go does:
+// it blocks until the goroutine can be added without exceeding the limit set
+// by SetLimit, and the first member to return a non-nil error cancels the
+// group's context and has its error returned by Wait. fn's ctx is the group's
+// context carrying the member's record, as [Go] describes; the member
+// reports [custody.GoroutineSpawned] itself, once it has started, because
+// before that it may be waiting for a free slot.
+//
+// The first call to Go must happen before a Wait. Go panics if fn is nil or
+// name is empty.
+func (g *Group) Go(name string, fn func(ctx context.Context) error) {
+	check("Go", name, fn)
+	mode := custody.Active()
+	site, stack := memberSite(mode)
+	g.group().Go(g.member(mode, name, fn, site, stack))
+}
+
+// TryGo calls fn in a new owned goroutine named name, as Go does, only if the
+// number of active members is below the limit. It reports whether the
+// goroutine was started; if it was not, nothing is reported to the sink.
+//
+// TryGo panics if fn is nil or name is empty.
+func (g *Group) TryGo(name string, fn func(ctx context.Context) error) bool {
+	check("TryGo", name, fn)
+	mode := custody.Active()
+	site, stack := memberSite(mode)
+	return g.group().TryGo(g.member(mode, name, fn, site, stack))
+}
+
+// SetLimit limits the number of active members to at most n, with
+// errgroup's meaning: a negative n means no limit, and zero prevents any new
+// member from starting (Go blocks, TryGo returns false). A negative limit is
+// therefore not an error. SetLimit panics, as errgroup does, if it is called
+// while members are active; the panic message starts with "safego:".
+func (g *Group) SetLimit(n int) {
+	defer func() {
+		if r := recover(); r != nil {
+			panic(fmt.Sprintf("safego: SetLimit(%d) called while members of group %q are active (%v)", n, g.name, r))
+		}
+	}()
+	g.group().SetLimit(n)
+}
+
+// Wait blocks until every member has returned. If a member panicked, Wait
+// then panics with a [*PanicError] for the first one (see "Panics" on
+// [Group]); otherwise it returns the first non-nil error a member returned,
+// or nil. Like errgroup's, it cancels the group's context.
+func (g *Group) Wait() error {
+	err := g.group().Wait()
+	g.mu.Lock()
+	p, others := g.panic, g.others
+	g.mu.Unlock()
+	if p != nil {
+		pe := *p
+		pe.Others = others
+		panic(&pe)
+	}
+	return err
+}
+
+// group returns the errgroup, making it on a zero Group's first use.
+func (g *Group) group() *errgroup.Group {
+	if eg := g.eg.Load(); eg != nil {
+		return eg
+	}
+	g.eg.CompareAndSwap(nil, new(errgroup.Group))
+	return g.eg.Load()
+}
+
+func check(method, name string, fn func(context.Context) error) {
+	if name == "" {
+		panic("safego: Group." + method + " called with an empty name")
+	}
+	if fn == nil {
+		panic("safego: Group." + method + " called with a nil function")
+	}
+}
+
+// memberSite returns the site of the call to Group.Go or Group.TryGo, and
+// in verify mode the stack there.
+func memberSite(mode custody.Mode) (custody.Site, custody.Stack) {
+	if mode == custody.Off {
+		return custody.Site{}, nil
+	}
+	return spawnSite(mode, 2)
+}
+
+// member returns the function the errgroup runs for fn: fn as an owned
+// goroutine (or bare, when custody was off at the call to Go), with a panic
+// turned into the member's error.
+func (g *Group) member(mode custody.Mode, name string, fn func(context.Context) error, site custody.Site, stack custody.Stack) func() error {
+	ctx := g.ctx
+	if ctx == nil {
+		ctx = context.Background()
+	}
+	if mode == custody.Off {
+		return func() (err error) {
+			defer g.endMember(nil, name, &err)
+			return fn(ctx)
+		}
+	}
+	parent := g.rec
+	if parent == nil {
+		parent = custody.FromContext(ctx)
+	}
+	return func() (err error) {
+		o := newOwned(ctx, parent, name, site)
+		o.spawned(stack)
+		o.begin()
+		defer g.endMember(o, name, &err)
+		return fn(o.ctx)
+	}
+}
+
+// endMember is deferred by a member. It turns a panic into the member's
+// error, reports it, and reports the member's exit.
+func (g *Group) endMember(o *owned, name string, err *error) {
+	if v := recover(); v != nil {
+		stack := panicStack()
+		p := &PanicError{Name: name, Group: g.name, Value: v, Stack: stack}
+		if o != nil {
+			p.Goroutine = o.rec
+			o.panicked(v, stack)
+		}
+		g.mu.Lock()
+		if g.panic == nil {
+			g.panic = p
+		} else {
+			g.others++
+		}
+		g.mu.Unlock()
+		*err = p
+	}
+	if o != nil {
+		o.exit()
+	}
+}

@@ -1,0 +1,358 @@
+package safego_test
+
+import (
+	"context"
+	"errors"
+	"io"
+	"runtime"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"testing/synctest"
+	"time"
+
+	"github.com/custody-go/custody"
+	"github.com/custody-go/custody/safego"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+	"golang.org/x/sync/errgroup"
+)
+
+// group is the API safego.Group shares with errgroup.Group, members taking
+// their context as an argument.
+type group interface {
+	Go(fn func(context.Context) error)
+	TryGo(fn func(context.Context) error) bool
+	SetLimit(n int)
+	Wait() error
+}
+
+// reference adapts an errgroup.Group: the behaviour safego.Group must match.
+type reference struct {
+	g   *errgroup.Group
+	ctx context.Context
+}
+
+func (r reference) Go(fn func(context.Context) error) { r.g.Go(func() error { return fn(r.ctx) }) }
+func (r reference) TryGo(fn func(context.Context) error) bool {
+	return r.g.TryGo(func() error { return fn(r.ctx) })
+}
+func (r reference) SetLimit(n int) { r.g.SetLimit(n) }
+func (r reference) Wait() error    { return r.g.Wait() }
+
+type owned struct{ g *safego.Group }
+
+func (o owned) Go(fn func(context.Context) error)         { o.g.Go("member", fn) }
+func (o owned) TryGo(fn func(context.Context) error) bool { return o.g.TryGo("member", fn) }
+func (o owned) SetLimit(n int)                            { o.g.SetLimit(n) }
+func (o owned) Wait() error                               { return o.g.Wait() }
+
+// implementations returns errgroup.WithContext and safego.WithContext.
+func implementations() map[string]func(context.Context) (group, context.Context) {
+	return map[string]func(context.Context) (group, context.Context){
+		"errgroup": func(ctx context.Context) (group, context.Context) {
+			g, ctx := errgroup.WithContext(ctx)
+			return reference{g, ctx}, ctx
+		},
+		"safego": func(ctx context.Context) (group, context.Context) {
+			g, ctx := safego.WithContext(ctx, "group")
+			return owned{g}, ctx
+		},
+	}
+}
+
+var (
+	errFirst  = errors.New("first")
+	errSecond = errors.New("second")
+)
+
+// TestGroupMatchesErrgroup runs each scenario against errgroup and
+// safego.Group, in each mode, and expects the same results.
+func TestGroupMatchesErrgroup(t *testing.T) {
+	scenarios := map[string]func(t *testing.T, g group, gctx context.Context){
+		"no error": func(t *testing.T, g group, gctx context.Context) {
+			var n atomic.Int32
+			for range 5 {
+				g.Go(func(context.Context) error { n.Add(1); return nil })
+			}
+			assert.NoError(t, g.Wait())
+			assert.Equal(t, int32(5), n.Load())
+			assert.ErrorIs(t, gctx.Err(), context.Canceled, "Wait cancels the context")
+		},
+		"first error wins and cancels": func(t *testing.T, g group, gctx context.Context) {
+			second := make(chan struct{})
+			g.Go(func(context.Context) error { return errFirst })
+			g.Go(func(ctx context.Context) error {
+				<-ctx.Done() // the first error cancels the members' context
+				close(second)
+				return errSecond
+			})
+			<-second
+			assert.ErrorIs(t, context.Cause(gctx), errFirst)
+			assert.ErrorIs(t, g.Wait(), errFirst)
+		},
+		"limit": func(t *testing.T, g group, gctx context.Context) {
+			g.SetLimit(1)
+			release := make(chan struct{})
+			g.Go(func(context.Context) error { <-release; return nil })
+			assert.False(t, g.TryGo(func(context.Context) error { return nil }), "over the limit")
+			started := make(chan struct{})
+			go func() { // Go blocks until the first member returns
+				g.Go(func(context.Context) error { close(started); return nil })
+			}()
+			synctest.Wait()
+			select {
+			case <-started:
+				require.Fail(t, "Go started a member over the limit")
+			default:
+			}
+			close(release)
+			<-started
+			assert.NoError(t, g.Wait())
+			assert.True(t, g.TryGo(func(context.Context) error { return nil }), "the slots are free again")
+			assert.NoError(t, g.Wait())
+		},
+		"zero limit": func(t *testing.T, g group, gctx context.Context) {
+			g.SetLimit(0)
+			assert.False(t, g.TryGo(func(context.Context) error { return nil }))
+			assert.NoError(t, g.Wait())
+		},
+		"negative limit is no limit": func(t *testing.T, g group, gctx context.Context) {
+			g.SetLimit(1)
+			g.SetLimit(-1)
+			release := make(chan struct{})
+			for range 10 {
+				assert.True(t, g.TryGo(func(context.Context) error { <-release; return nil }))
+			}
+			close(release)
+			assert.NoError(t, g.Wait())
+		},
+		"limit changed while active": func(t *testing.T, g group, gctx context.Context) {
+			g.SetLimit(2)
+			release := make(chan struct{})
+			g.Go(func(context.Context) error { <-release; return nil })
+			assert.Panics(t, func() { g.SetLimit(3) })
+			close(release)
+			assert.NoError(t, g.Wait())
+		},
+	}
+	for _, mode := range []custody.Mode{custody.Off, custody.Observe, custody.Verify} {
+		t.Run(mode.String(), func(t *testing.T) {
+			if mode != custody.Off {
+				install(t, mode)
+			}
+			for name, scenario := range scenarios {
+				for impl, withContext := range implementations() {
+					t.Run(name+"/"+impl, func(t *testing.T) {
+						synctest.Test(t, func(t *testing.T) {
+							g, gctx := withContext(t.Context())
+							scenario(t, g, gctx)
+						})
+					})
+				}
+			}
+		})
+	}
+}
+
+func TestGroupSetLimitMessage(t *testing.T) {
+	g, _ := safego.WithContext(t.Context(), "crawl")
+	g.SetLimit(1)
+	release := make(chan struct{})
+	g.Go("fetch", func(context.Context) error { <-release; return nil })
+	assert.PanicsWithValue(t,
+		`safego: SetLimit(2) called while members of group "crawl" are active (errgroup: modify limit while 1 goroutines in the group are still active)`,
+		func() { g.SetLimit(2) })
+	close(release)
+	require.NoError(t, g.Wait())
+}
+
+func TestGroupMembersAreOwned(t *testing.T) {
+	r := install(t, custody.Verify)
+	ctx, test := root(t)
+	g, gctx := safego.WithContext(ctx, "crawl")
+	assert.Same(t, test, custody.FromContext(gctx), "the group's context keeps the caller's identity")
+
+	members := make(chan *custody.Goroutine, 2)
+	goLine := line() + 1
+	g.Go("fetch", func(ctx context.Context) error { members <- custody.FromContext(ctx); return nil })
+	tryLine := line() + 1
+	require.True(t, g.TryGo("parse", func(ctx context.Context) error { members <- custody.FromContext(ctx); return nil }))
+	require.NoError(t, g.Wait())
+	close(members)
+
+	byName := map[string]*custody.Goroutine{}
+	for m := range members {
+		byName[m.Name] = m
+	}
+	fetch, parse := byName["fetch"], byName["parse"]
+	require.NotNil(t, fetch)
+	require.NotNil(t, parse)
+	assert.Equal(t, "fetch ← crawl ← "+t.Name(), fetch.Chain())
+	assert.Same(t, fetch.Parent, parse.Parent, "one group record is the parent of every member")
+	assert.Same(t, test, fetch.Parent.Parent)
+	assert.Equal(t, goLine, fetch.Spawn.Line(), "the spawn site is the call to Group.Go")
+	assert.Equal(t, tryLine, parse.Spawn.Line(), "the spawn site is the call to Group.TryGo")
+	assert.Equal(t, []custody.Kind{custody.GoroutineSpawned, custody.GoroutineExited}, r.kinds("fetch"))
+	spawned := r.event(t, "fetch", custody.GoroutineSpawned)
+	require.NotEmpty(t, spawned.Stack)
+	assert.Equal(t, fetch.Spawn.PC(), spawned.Stack[0])
+}
+
+func TestGroupTryGoRefusedReportsNothing(t *testing.T) {
+	r := install(t, custody.Observe)
+	g, _ := safego.WithContext(t.Context(), "full")
+	g.SetLimit(0)
+	assert.False(t, g.TryGo("refused", func(context.Context) error { return nil }))
+	require.NoError(t, g.Wait())
+	assert.Empty(t, r.kinds("refused"))
+}
+
+// TestGroupPanic shows the position written on Group: the first member
+// panic cancels the others and Wait re-raises it with the member's stack, in
+// every mode; observe and verify mode also report it as an event.
+func TestGroupPanic(t *testing.T) {
+	for _, mode := range []custody.Mode{custody.Off, custody.Observe, custody.Verify} {
+		t.Run(mode.String(), func(t *testing.T) {
+			var r *recorder
+			if mode != custody.Off {
+				r = install(t, mode)
+			}
+			g, gctx := safego.WithContext(t.Context(), "crawl")
+			g.Go("fetch", func(context.Context) error { panicker(); return nil })
+			causes := make(chan error, 1)
+			g.Go("parse", func(ctx context.Context) error {
+				<-ctx.Done() // cancelled by the panic
+				causes <- context.Cause(ctx)
+				return ctx.Err()
+			})
+
+			var pe *safego.PanicError
+			v := recoverFrom(func() { _ = g.Wait() })
+			require.IsType(t, pe, v, "Wait panics with a *PanicError")
+			pe = v.(*safego.PanicError)
+			assert.Equal(t, "boom", pe.Value, "the original value")
+			assert.Equal(t, "fetch", pe.Name)
+			assert.Equal(t, "crawl", pe.Group)
+			assert.Zero(t, pe.Others)
+			require.NotEmpty(t, pe.Stack)
+			assert.True(t, strings.HasSuffix(pe.Stack.Frames()[0].Function, "safego_test.panicker"), "%s", pe.Stack)
+			assert.True(t, strings.HasPrefix(pe.Error(), `safego: member "fetch" of group "crawl" panicked: boom`+"\n"), pe.Error())
+			assert.Contains(t, pe.Error(), "safego/go_test.go:", "the message holds the member's stack")
+
+			cause := <-causes
+			var causePE *safego.PanicError
+			require.ErrorAs(t, cause, &causePE, "the panic cancelled the other members")
+			assert.Equal(t, "fetch", causePE.Name)
+			assert.ErrorIs(t, context.Cause(gctx), cause)
+
+			if mode == custody.Off {
+				assert.Nil(t, pe.Goroutine, "off mode makes no record")
+				return
+			}
+			require.NotNil(t, pe.Goroutine)
+			assert.Equal(t, "fetch ← crawl", pe.Goroutine.Chain())
+			assert.Equal(t, []custody.Kind{custody.GoroutineSpawned, custody.GoroutinePanicked, custody.GoroutineExited},
+				r.kinds("fetch"))
+			p := r.event(t, "fetch", custody.GoroutinePanicked)
+			assert.Equal(t, "boom", p.Value)
+			assert.Equal(t, pe.Stack, p.Stack)
+		})
+	}
+}
+
+func TestGroupPanicFirstWins(t *testing.T) {
+	r := install(t, custody.Verify)
+	g, _ := safego.WithContext(t.Context(), "crawl")
+	first := make(chan struct{})
+	g.Go("a", func(context.Context) error { defer close(first); panic("first") })
+	g.Go("b", func(context.Context) error { <-first; panic("second") })
+	g.Go("c", func(context.Context) error { <-first; return errFirst })
+	v := recoverFrom(func() { _ = g.Wait() })
+	pe, ok := v.(*safego.PanicError)
+	require.True(t, ok, "%#v", v)
+	assert.Equal(t, "first", pe.Value)
+	assert.Equal(t, 1, pe.Others)
+	assert.Contains(t, pe.Error(), "panicked: first (and 1 later member panics)")
+	assert.Equal(t, "second", r.event(t, "b", custody.GoroutinePanicked).Value, "the later panic is reported as an event")
+	assert.Panics(t, func() { _ = g.Wait() }, "every Wait re-raises it")
+}
+
+func TestGroupPanicErrorUnwraps(t *testing.T) {
+	read, _ := safego.WithContext(t.Context(), "reader")
+	read.Go("read", func(context.Context) error { panic(io.ErrUnexpectedEOF) })
+	v := recoverFrom(func() { _ = read.Wait() })
+	require.IsType(t, &safego.PanicError{}, v)
+	assert.ErrorIs(t, v.(*safego.PanicError), io.ErrUnexpectedEOF)
+
+	send, _ := safego.WithContext(t.Context(), "sender")
+	send.Go("send", func(context.Context) error {
+		ch := make(chan int)
+		close(ch)
+		ch <- 1
+		return nil
+	})
+	v = recoverFrom(func() { _ = send.Wait() })
+	require.IsType(t, &safego.PanicError{}, v)
+	var rerr runtime.Error
+	require.ErrorAs(t, v.(*safego.PanicError), &rerr, "a runtime panic in a member")
+	assert.EqualError(t, rerr, "send on closed channel")
+
+	assert.Nil(t, (&safego.PanicError{Value: "not an error"}).Unwrap())
+}
+
+func TestZeroGroup(t *testing.T) {
+	for _, mode := range []custody.Mode{custody.Off, custody.Observe} {
+		t.Run(mode.String(), func(t *testing.T) {
+			if mode != custody.Off {
+				install(t, mode)
+			}
+			var g safego.Group
+			g.SetLimit(2)
+			ctxs := make(chan context.Context, 2)
+			g.Go("a", func(ctx context.Context) error { ctxs <- ctx; return errFirst })
+			require.True(t, g.TryGo("b", func(ctx context.Context) error { ctxs <- ctx; return nil }))
+			assert.ErrorIs(t, g.Wait(), errFirst)
+			close(ctxs)
+			for ctx := range ctxs {
+				require.NotNil(t, ctx)
+				assert.NoError(t, ctx.Err(), "a zero Group does not cancel on error")
+				rec := custody.FromContext(ctx)
+				if mode == custody.Off {
+					assert.Nil(t, rec)
+					continue
+				}
+				require.NotNil(t, rec)
+				assert.Nil(t, rec.Parent, "a zero Group's members have no parent record")
+			}
+			g.Go("panics", func(context.Context) error { panic("boom") })
+			assert.Panics(t, func() { _ = g.Wait() }, "a zero Group re-raises panics too")
+		})
+	}
+}
+
+// TestGroupWatch shows that members get the same context watch as Go.
+func TestGroupWatch(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		r := install(t, custody.Verify)
+		g, _ := safego.WithContext(t.Context(), "crawl")
+		g.Go("fail", func(context.Context) error { return errFirst })
+		g.Go("slow", func(ctx context.Context) error {
+			<-ctx.Done()
+			time.Sleep(20 * time.Millisecond)
+			return nil
+		})
+		assert.ErrorIs(t, g.Wait(), errFirst)
+		synctest.Wait()
+		assert.Equal(t, []custody.Kind{custody.GoroutineSpawned, custody.GoroutineContextDone, custody.GoroutineExited},
+			r.kinds("slow"))
+		assert.Equal(t, 20*time.Millisecond, r.event(t, "slow", custody.GoroutineExited).Latency)
+	})
+}
+
+// recoverFrom calls fn and returns what it panicked with.
+func recoverFrom(fn func()) (v any) {
+	defer func() { v = recover() }()
+	fn()
+	return nil
+}

@@ -3,6 +3,7 @@ package oracle
 import (
 	"context"
 	"fmt"
+	"runtime/pprof"
 	"strings"
 	"sync"
 )
@@ -58,3 +59,6 @@ func (f *fakeTB) verdict() string {
 	defer f.mu.Unlock()
 	return strings.Join(f.errs, "\n")
 }
+
+// clearLabels removes the pprof labels of the calling goroutine.
+func clearLabels() { pprof.SetGoroutineLabels(context.Background()) }

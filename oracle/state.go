@@ -82,6 +82,7 @@ type sink struct {
 	live     map[uint64]*owned             // owned goroutines still running
 	finished map[uint64]bool               // roots whose verdict is given
 	orphans  []finding                     // findings no test could be found for
+	reported map[uint64]bool               // runtime IDs of goroutines a verdict reported as leaked
 	mainRuns bool                          // VerifyTestMain will report orphans
 }
 
@@ -91,6 +92,7 @@ func newSink() *sink {
 		records:  map[uint64]*custody.Goroutine{},
 		live:     map[uint64]*owned{},
 		finished: map[uint64]bool{},
+		reported: map[uint64]bool{},
 	}
 }
 

@@ -29,6 +29,7 @@ func (s *sink) verdict(t TB, root *custody.Goroutine, cfg *config) {
 			}
 		}
 		fs = append(fs, finding{kind: custody.GoroutineLeaked, leak: l})
+		s.reported[l.dump.ID] = true
 	}
 	fs = append(fs, mergeIgnored(fs, tst.findings)...)
 	if !s.mainRuns && len(s.orphans) > 0 {

@@ -79,7 +79,7 @@ type installed struct {
 	sink  Sink
 	mode  Mode
 	ctx   contexter
-	grace time.Duration
+	grace gracer
 }
 
 // DefaultCancelGrace is the [CancelGrace] of a sink that does not choose
@@ -100,10 +100,7 @@ func SetSink(s Sink) (restore func()) {
 			next.mode = m.Mode()
 		}
 		next.ctx, _ = s.(contexter)
-		next.grace = DefaultCancelGrace
-		if g, ok := s.(gracer); ok && g.CancelGrace() > 0 {
-			next.grace = g.CancelGrace()
-		}
+		next.grace, _ = s.(gracer)
 	}
 	prev := active.Swap(next)
 	return func() { active.Store(prev) }
@@ -150,10 +147,13 @@ func deliver(ctx context.Context, s Sink, e Event) {
 
 // CancelGrace returns how long an owned goroutine may run on after its
 // context is done before safego reports it as ignoring cancellation: the
-// active sink's choice (see [Sink]), or [DefaultCancelGrace].
+// active sink's choice (see [Sink]; asked at each call, so it may change
+// while the sink is installed), or [DefaultCancelGrace].
 func CancelGrace() time.Duration {
-	if in := active.Load(); in != nil {
-		return in.grace
+	if in := active.Load(); in != nil && in.grace != nil {
+		if d := in.grace.CancelGrace(); d > 0 {
+			return d
+		}
 	}
 	return DefaultCancelGrace
 }

@@ -43,13 +43,7 @@ func AfterFunc(ctx context.Context, d time.Duration, name string, fn func(ctx co
 	if mode := custody.Active(); mode != custody.Off {
 		a.site, a.stack = spawnSite(mode, 1)
 	}
-	if ctx.Err() != nil {
-		return a.stop
-	}
-	a.mu.Lock()
-	a.unwatch = context.AfterFunc(ctx, a.cancel)
-	a.timer = time.AfterFunc(d, a.fire)
-	a.mu.Unlock()
+	a.arm(d)
 	return a.stop
 }
 
@@ -64,6 +58,17 @@ type after struct {
 	mu      sync.Mutex // guards the two fields below while AfterFunc sets them
 	unwatch func() bool
 	timer   *time.Timer
+}
+
+// arm starts the timer and the watch on ctx, unless ctx is already done.
+func (a *after) arm(d time.Duration) {
+	if a.ctx.Err() != nil {
+		return
+	}
+	a.mu.Lock()
+	a.unwatch = context.AfterFunc(a.ctx, a.cancel)
+	a.timer = time.AfterFunc(d, a.fire)
+	a.mu.Unlock()
 }
 
 // cancel runs when ctx is done.

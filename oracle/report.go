@@ -2,11 +2,13 @@ package oracle
 
 import (
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
 
 	"github.com/custody-go/custody"
+	"github.com/custody-go/custody/chanown"
 	"github.com/custody-go/custody/internal/stack"
 )
 
@@ -140,16 +142,52 @@ func (l *leak) write(b *strings.Builder, line func(string, ...any)) {
 	if l.proven {
 		line("blocked forever: the goroutineleak profile found nothing that can wake it")
 	}
-	if f, ok := firstOwnFrame(g); ok {
+	if w, ok := l.wait(); ok {
+		closed := "never closed"
+		if w.Closed {
+			closed = "closed"
+		}
+		owner := "nobody"
+		if w.Owner != nil {
+			owner = w.Owner.Name
+		}
+		line("blocked in chanown.%s on %q (cap %d, len %d) for %s, at %s,", opName(w.Op), w.Chan, w.Cap, w.Len, dur(l.at.Sub(w.Since)), w.Site)
+		line("    owned by %s, made at %s, %s", owner, w.Made, closed)
+	} else if f, ok := firstUserFrame(g); ok {
 		line("blocked in %s at %s:%d", f.Func, custody.RelFile(f.File), f.Line)
 	}
 	b.WriteString(indent(dumpText(g), "    "))
 }
 
-// firstOwnFrame returns the innermost frame outside the runtime.
-func firstOwnFrame(g stack.Goroutine) (stack.Frame, bool) {
+// wait returns the chanown operation an owned goroutine is blocked in.
+func (l *leak) wait() (chanown.Wait, bool) {
+	if l.owned == nil {
+		return chanown.Wait{}, false
+	}
+	return chanown.Waiting(l.owned.g)
+}
+
+func opName(op string) string {
+	if op == "recv" {
+		return "Recv"
+	}
+	return "Send"
+}
+
+// libraryFrames are the prefixes of functions a report skips to find the
+// caller's own frame: the runtime's and custody's wrappers.
+var libraryFrames = []string{
+	"runtime.", "internal/", "sync.",
+	"github.com/custody-go/custody/chanown.",
+	"github.com/custody-go/custody/safego.",
+	"github.com/custody-go/custody/safemap.",
+}
+
+// firstUserFrame returns the innermost frame outside the runtime and
+// custody's wrappers.
+func firstUserFrame(g stack.Goroutine) (stack.Frame, bool) {
 	for _, f := range g.Frames {
-		if !strings.HasPrefix(f.Func, "runtime.") && !strings.HasPrefix(f.Func, "internal/") {
+		if !slices.ContainsFunc(libraryFrames, func(p string) bool { return strings.HasPrefix(f.Func, p) }) {
 			return f, true
 		}
 	}

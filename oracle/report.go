@@ -114,7 +114,8 @@ func (f finding) String() string {
 		line("reported here because it happened %s", f.note)
 	}
 	if len(e.Stack) > 0 {
-		b.WriteString(indent(e.Stack.String(), "        "))
+		line("stack:")
+		b.WriteString(indent(stackText(e.Stack), "        "))
 	}
 	return b.String()
 }
@@ -210,6 +211,19 @@ func dumpText(g stack.Goroutine) string {
 	if g.CreatedBy.Func != "" {
 		fmt.Fprintf(&b, "created by %s in goroutine %d\n    %s:%d\n", g.CreatedBy.Func, g.ParentID,
 			custody.RelFile(g.CreatedBy.File), g.CreatedBy.Line)
+	}
+	return b.String()
+}
+
+// stackText formats a captured stack as a dump does, with module-relative
+// paths, without the frames every goroutine has at its bottom.
+func stackText(st custody.Stack) string {
+	var b strings.Builder
+	for _, f := range st.Frames() {
+		if f.Function == "runtime.goexit" || f.Function == "testing.tRunner" {
+			continue
+		}
+		fmt.Fprintf(&b, "%s\n    %s:%d\n", f.Function, custody.RelFile(f.File), f.Line)
 	}
 	return b.String()
 }

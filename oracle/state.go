@@ -83,6 +83,7 @@ type sink struct {
 	finished map[uint64]bool               // roots whose verdict is given
 	orphans  []finding                     // findings no test could be found for
 	reported map[uint64]bool               // runtime IDs of goroutines a verdict reported as leaked
+	leaked   map[uint64]bool               // record IDs of owned goroutines a verdict reported as leaked
 	mainRuns bool                          // VerifyTestMain will report orphans
 }
 
@@ -93,6 +94,7 @@ func newSink() *sink {
 		live:     map[uint64]*owned{},
 		finished: map[uint64]bool{},
 		reported: map[uint64]bool{},
+		leaked:   map[uint64]bool{},
 	}
 }
 
@@ -176,6 +178,9 @@ func (s *sink) found(e custody.Event) {
 			return
 		}
 		if s.finished[root.ID] {
+			if s.leaked[g.ID] {
+				return // its test's verdict reported the goroutine as leaked
+			}
 			f.note = "after " + root.Name + " ended"
 		}
 	}

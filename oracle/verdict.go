@@ -30,6 +30,9 @@ func (s *sink) verdict(t TB, root *custody.Goroutine, cfg *config) {
 		}
 		fs = append(fs, finding{kind: custody.GoroutineLeaked, leak: l})
 		s.reported[l.dump.ID] = true
+		if l.owned != nil {
+			s.leaked[l.owned.g.ID] = true
+		}
 	}
 	fs = append(fs, mergeIgnored(fs, tst.findings)...)
 	if !s.mainRuns && len(s.orphans) > 0 {
@@ -79,7 +82,9 @@ func mergeIgnored(leaks, events []finding) []finding {
 
 // settle waits, with a backoff and for at most the settle time, until no
 // goroutine of the test's is left, and returns those left. Goroutines the
-// goroutineleak profile proves blocked forever are not waited for.
+// goroutineleak profile proves blocked forever are not waited for; if a
+// goroutine left at the settle time is runnable rather than blocked, the
+// wait goes on for one more settle time.
 func (s *sink) settle(root *custody.Goroutine, cfg *config) []*leak {
 	self := stack.Current().ID
 	deadline := time.Now().Add(cfg.settle)
@@ -96,17 +101,26 @@ func (s *sink) settle(root *custody.Goroutine, cfg *config) []*leak {
 				mine = s.belonging(root, self, cfg) // the profile's GC may have let some finish
 			}
 		}
-		waiting := false
+		waiting, busy := false, false
 		for _, l := range mine {
 			l.proven = proven[l.dump.ID] || l.dump.Leaked
 			waiting = waiting || !l.proven
+			busy = busy || isBusy(l.dump.State)
 		}
-		if !waiting || !time.Now().Before(deadline) {
+		now := time.Now()
+		if !waiting || now.After(deadline.Add(cfg.settle)) || (now.After(deadline) && !busy) {
 			return mine
 		}
 		time.Sleep(backoff)
 		backoff = min(2*backoff, 50*time.Millisecond)
 	}
+}
+
+// isBusy reports whether a goroutine in this state is making progress
+// rather than waiting: on a loaded machine such a goroutine may simply not
+// have been scheduled yet, so the verdict gives it a second settle time.
+func isBusy(state string) bool {
+	return state == "runnable" || state == "running" || state == "syscall"
 }
 
 // belonging returns the goroutines of the dump that the test's identity

@@ -1,0 +1,48 @@
+// Package safemap provides [Map], a typed [sync.Map] that remembers who
+// stored what, to catch the two ways a concurrent map goes wrong quietly:
+//
+//   - a load that returns ok == true with a zero value. ok says the key is
+//     present, not that its value is useful; a cache that stored a zero and
+//     a fallback path that trusted ok wrote zero values onward. In verify
+//     and observe modes such a load is a [custody.MapZeroLoaded] event naming
+//     the key, the load site and the site that stored the zero (itself a
+//     [custody.MapZeroStored] event in verify mode).
+//   - a stored value changed in place afterwards: a pointer returned by
+//     LoadOrStore and mutated by several goroutines. In verify mode every
+//     value that reaches mutable memory is fingerprinted when stored and
+//     checked on each later operation on its key and by [CheckAll]; a change
+//     is a [custody.MapMutatedAfterStore] event naming the key, the store
+//     site and the site that noticed. The check does not depend on the
+//     interleaving, so it catches the change even when the race detector
+//     misses it. [Map.Update] is the safe way to change a value.
+//
+// # Modes
+//
+// With custody off (no sink installed) a Map is a sync.Map plus one atomic
+// load per operation. In observe mode (production telemetry) it reports
+// only those two kinds of event: zero-value loads, and mutations that a
+// write to the key (Store, Swap, Delete, LoadAndDelete, CompareAndSwap,
+// CompareAndDelete, Update, Clear) finds; loads do not fingerprint. In
+// verify mode (the test oracle) it also reports stores of zero values and
+// checks fingerprints on every operation. Values stored while custody was
+// off carry no record: a later zero-value load of one is reported without a
+// store site, and it is never checked for mutation.
+//
+// # Facts
+//
+// Delete removes a key: once Delete returns, Load returns ok == false for
+// it until the key is stored again, whatever sync.Map's internal bookkeeping
+// does, and this package's tests race Delete against Range and Load to show
+// it. What hurts is not a ghost key but a zero value stored and then used.
+//
+// # Fingerprints
+//
+// A fingerprint hashes the memory a value reaches through pointers, slices,
+// maps and interfaces, up to 32 hops, 4096 steps and 64 KiB, cycle-safe and
+// independent of map iteration order. It does not look into what
+// synchronizes itself or changes behind the program's back: structs holding
+// a sync or sync/atomic value, and types of the sync, sync/atomic, time,
+// reflect, runtime, unsafe, weak and unique packages, reached through a
+// pointer. Channels and functions count as their identity. A string counts
+// as its pointer and length: its bytes cannot change.
+package safemap

@@ -48,13 +48,16 @@ func Go(ctx context.Context, name string, fn func(ctx context.Context)) {
 }
 
 // spawnSite returns the call site skip frames above its caller and, in verify
-// mode, the stack there.
+// mode, the stack there, unwinding the stack once.
 func spawnSite(mode custody.Mode, skip int) (custody.Site, custody.Stack) {
-	site := custody.Caller(skip + 1)
 	if mode != custody.Verify {
-		return site, nil
+		return custody.Caller(skip + 1), nil
 	}
-	return site, custody.Callers(skip + 1)
+	stack := custody.Callers(skip + 1)
+	if len(stack) == 0 {
+		return custody.Site{}, nil
+	}
+	return custody.SiteOf(stack[0]), stack
 }
 
 // start runs fn as an owned goroutine if custody is on, or with a bare go
@@ -87,10 +90,10 @@ type owned struct {
 	// report, so that exit reports after them.
 	pending sync.WaitGroup
 
-	mu     sync.Mutex
-	exited bool
-	doneAt time.Time   // when onDone saw ctx done
-	grace  *time.Timer // calls onGrace CancelGrace after doneAt
+	mu       sync.Mutex
+	returned bool
+	doneAt   time.Time   // when onDone saw ctx done
+	grace    *time.Timer // calls onGrace CancelGrace after doneAt
 }
 
 // newOwned makes the record of a goroutine about to start and the context it
@@ -105,6 +108,7 @@ func newOwned(ctx context.Context, parent *custody.Goroutine, name string, site 
 	return &owned{rec: rec, ctx: gctx}
 }
 
+//go:noinline
 func (o *owned) spawned(stack custody.Stack) {
 	custody.Emit(o.ctx, custody.Event{
 		Kind:      custody.GoroutineSpawned,
@@ -131,14 +135,20 @@ func (o *owned) begin() {
 	}
 }
 
-// end is deferred by run. It reports a panic in fn and the exit, then
-// re-raises the panic unless a verify-mode sink received it.
+// end is deferred by run. It reports the exit, and a panic in fn.
 func (o *owned) end() {
-	v := recover()
-	if v == nil {
-		o.exit()
+	if v := recover(); v != nil {
+		o.repanic(v)
 		return
 	}
+	o.exit()
+}
+
+// repanic reports the panic v and the exit, then re-raises v unless a
+// verify-mode sink received it.
+//
+//go:noinline
+func (o *owned) repanic(v any) {
 	o.panicked(v, panicStack())
 	o.exit()
 	if custody.Active() == custody.Verify {
@@ -147,6 +157,10 @@ func (o *owned) end() {
 	panic(v)
 }
 
+// panicked is kept out of line, as are the other reporters, so that the
+// frames of a running owned goroutine stay small.
+//
+//go:noinline
 func (o *owned) panicked(v any, stack custody.Stack) {
 	custody.Emit(o.ctx, custody.Event{
 		Kind:      custody.GoroutinePanicked,
@@ -163,7 +177,7 @@ func (o *owned) onDone() {
 	now := time.Now()
 	o.mu.Lock()
 	o.doneAt = now
-	if !o.exited {
+	if !o.returned {
 		o.pending.Add(1) // onGrace's; ours is still held, so the count is not zero
 		o.grace = time.AfterFunc(custody.CancelGrace(), o.onGrace)
 	}
@@ -182,9 +196,9 @@ func (o *owned) onGrace() {
 	defer o.pending.Done()
 	now := time.Now()
 	o.mu.Lock()
-	exited, doneAt := o.exited, o.doneAt
+	returned, doneAt := o.returned, o.doneAt
 	o.mu.Unlock()
-	if exited {
+	if returned {
 		return
 	}
 	custody.Emit(o.ctx, custody.Event{
@@ -205,13 +219,20 @@ func (o *owned) exit() {
 		o.pending.Done() // onDone will never run
 	}
 	o.mu.Lock()
-	o.exited = true
+	o.returned = true
 	grace := o.grace
 	o.mu.Unlock()
 	if grace != nil && grace.Stop() {
 		o.pending.Done() // onGrace will never run
 	}
 	o.pending.Wait()
+	o.exited(now)
+}
+
+// exited reports the exit at now.
+//
+//go:noinline
+func (o *owned) exited(now time.Time) {
 	e := custody.Event{
 		Kind:      custody.GoroutineExited,
 		Time:      now,

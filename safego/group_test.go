@@ -264,10 +264,10 @@ func TestGroupPanic(t *testing.T) {
 func TestGroupPanicFirstWins(t *testing.T) {
 	r := install(t, custody.Verify)
 	g, _ := safego.WithContext(t.Context(), "crawl")
-	first := make(chan struct{})
-	g.Go("a", func(context.Context) error { defer close(first); panic("first") })
-	g.Go("b", func(context.Context) error { <-first; panic("second") })
-	g.Go("c", func(context.Context) error { <-first; return errFirst })
+	g.Go("a", func(context.Context) error { panic("first") })
+	// The group's context is cancelled once a's panic is recorded.
+	g.Go("b", func(ctx context.Context) error { <-ctx.Done(); panic("second") })
+	g.Go("c", func(ctx context.Context) error { <-ctx.Done(); return errFirst })
 	v := recoverFrom(func() { _ = g.Wait() })
 	pe, ok := v.(*safego.PanicError)
 	require.True(t, ok, "%#v", v)

@@ -20,6 +20,11 @@ import (
 // Use a raw channel where ownership is obvious and local (a result channel
 // written once by the goroutine that makes it); use a Chan where several
 // goroutines send, or where the one that closes is not the one that made it.
+//
+// Cost: a send and a receive through a buffered Chan, one producer and one
+// consumer, took 1.2–1.35× as long as through a raw channel (about 20–30ns
+// more, on a loaded 2-core amd64 machine) and allocated nothing, in every
+// mode: a successful operation records nothing. See BenchmarkSendRecv.
 type Chan[T any] struct {
 	ch chan T
 	// done is closed by the first Close, before ch, to release blocked
@@ -209,7 +214,10 @@ func (c *Chan[T]) C() <-chan T { return c.ch }
 // The identity ctx carries is the closer. A close by a goroutine that is not
 // the owner (of an owned channel) still closes, so receivers are released,
 // and is reported as [custody.ChanCloseByNonOwner] after
-// [custody.ChanClosed].
+// [custody.ChanClosed]. Ownership is exact: a goroutine started by the owner
+// has its own record and is not the owner; hand the channel off to it with
+// [Chan.Handoff] if it is the one to close. A raw goroutine that runs with
+// the owner's context carries the owner's record and counts as the owner.
 func (c *Chan[T]) Close(ctx context.Context) error {
 	if ctx == nil {
 		panic("chanown: nil context in Close of channel " + strconv.Quote(c.name))

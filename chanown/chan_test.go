@@ -547,3 +547,41 @@ func TestSendRecvAllocs(t *testing.T) {
 		})
 	}
 }
+
+func TestBlockedSendAfterCloseSite(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		r := install(t, custody.Observe)
+		ctx, sender := identity(t.Context(), "sender")
+		c := chanown.Make[int](t.Context(), "x", 0)
+		var (
+			err  error
+			here custody.Site
+		)
+		done := make(chan struct{})
+		go func() {
+			defer close(done)
+			err, here = c.Send(ctx, 1), custody.Caller(0)
+		}()
+		synctest.Wait()
+		require.NoError(t, c.Close(t.Context()))
+		<-done
+		var ce *chanown.CloseError
+		require.ErrorAs(t, err, &ce)
+		assert.Equal(t, here.String(), ce.Site.String(), "a send released by Close names its own call")
+		es := r.take()
+		// The released sender and the closer emit concurrently: either order.
+		require.ElementsMatch(t, []custody.Kind{custody.ChanMade, custody.ChanClosed, custody.ChanSendAfterClose}, kinds(es))
+		var closed, after custody.Event
+		for _, e := range es {
+			switch e.Kind {
+			case custody.ChanClosed:
+				closed = e
+			case custody.ChanSendAfterClose:
+				after = e
+			}
+		}
+		assert.Same(t, sender, after.Goroutine)
+		assert.Equal(t, closed.Time, after.OtherTime, "the events agree on when the channel was closed")
+		assert.False(t, after.Time.Before(closed.Time))
+	})
+}

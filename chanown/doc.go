@@ -30,6 +30,12 @@
 // In verify mode events carry stacks, and an operation blocked on a Chan by
 // a goroutine with an identity can be looked up with [Waiting].
 //
+// Each event is emitted by the goroutine that did the operation, after the
+// operation and outside any lock, so events of one channel may reach the
+// sink out of order: a send released by a close may report
+// ChanSendAfterClose before the closer reports ChanClosed. Their times
+// agree: the OtherTime of a send after close is the Time of the close.
+//
 // chanown keeps no record of a channel that outlives it: the only registry,
 // behind [Waiting], holds weak pointers and only while an operation is
 // blocked, so a dropped Chan is garbage collected and the runtime's
@@ -37,7 +43,10 @@
 //
 // # Cost
 //
-// A send and receive through a buffered Chan, with custody off, costs two
-// uncontended atomic adds and one atomic load over the raw channel and
-// allocates nothing more; see BenchmarkSendRecv.
+// A send and receive through a buffered Chan costs, over the raw channel,
+// two atomic adds and an atomic load on the sender's side and a context
+// case in the select of an operation that has to wait: 1.2–1.35× a raw
+// channel's time in BenchmarkSendRecv, with no allocation, in off and
+// observe modes alike. Verify mode adds a waiting record for each operation
+// that blocks with an identity in its context (about 1.9× raw).
 package chanown

@@ -90,15 +90,20 @@ func (s *sink) settle(root *custody.Goroutine, cfg *config) []*leak {
 	deadline := time.Now().Add(cfg.settle)
 	backoff := 100 * time.Microsecond
 	var proven map[uint64]bool
+	var profiled time.Time
 	for {
 		mine := s.belonging(root, self, cfg)
 		if len(mine) == 0 {
 			return nil
 		}
-		if proven == nil && cfg.leakProfile {
-			proven = leakedGoroutines()
-			if proven != nil {
+		// The goroutineleak profile runs a full GC: ask it at once, then no
+		// more often than every 20ms while unproven goroutines remain.
+		if cfg.leakProfile && time.Since(profiled) >= 20*time.Millisecond {
+			if p := leakedGoroutines(); p != nil {
+				proven, profiled = p, time.Now()
 				mine = s.belonging(root, self, cfg) // the profile's GC may have let some finish
+			} else {
+				cfg.leakProfile = false // not in this binary
 			}
 		}
 		waiting, busy := false, false

@@ -1,0 +1,94 @@
+package oracle
+
+import (
+	"context"
+	"testing"
+	"testing/synctest"
+	"time"
+
+	"github.com/custody-go/custody"
+	"github.com/custody-go/custody/chanown"
+	"github.com/custody-go/custody/safego"
+	"github.com/stretchr/testify/assert"
+)
+
+// The oracle's own tests run under the oracle with real testing.T values
+// too, not only with the fake TB.
+
+func TestRealParallelSubtests(t *testing.T) {
+	for _, name := range []string{"a", "b", "c"} {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			ctx := Check(t)
+			g, _ := safego.WithContext(ctx, "workers")
+			results := chanown.Make[int](ctx, "results", 8)
+			for i := range 8 {
+				g.Go("worker", func(ctx context.Context) error { return results.Send(ctx, i) })
+			}
+			assert.NoError(t, g.Wait())
+			assert.NoError(t, results.Close(ctx))
+			n := 0
+			for range results.C() {
+				n++
+			}
+			assert.Equal(t, 8, n)
+		})
+	}
+}
+
+func TestSubtestVerdictsAreSeparate(t *testing.T) {
+	var inner *fakeTB
+	t.Run("outer", func(t *testing.T) {
+		outer := newFake("TestOuter")
+		ctx := Check(outer, Settle(50*time.Millisecond))
+		release := make(chan struct{})
+		t.Run("inner", func(t *testing.T) {
+			inner = newFake("TestOuter/inner")
+			Check(inner, Settle(50*time.Millisecond))
+			go func() { <-release }() // the inner test's leak
+			inner.finish()
+		})
+		safego.Go(ctx, "clean", func(ctx context.Context) { <-ctx.Done() })
+		outer.finish()
+		close(release)
+		assert.Empty(t, outer.verdict(), "the inner test's leak is the inner test's")
+	})
+	assert.Contains(t, inner.verdict(), `started by a raw go statement in "TestOuter/inner"`)
+}
+
+func TestInsideSynctestBubble(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		fake := newFake("TestBubble")
+		ctx := Check(fake, Settle(time.Minute), CancelGrace(time.Second))
+		safego.Go(ctx, "ticker", func(ctx context.Context) {
+			tick := time.NewTicker(time.Second)
+			defer tick.Stop()
+			for {
+				select {
+				case <-ctx.Done():
+					time.Sleep(5 * time.Second) // slow to stop, in fake time
+					return
+				case <-tick.C:
+				}
+			}
+		})
+		time.Sleep(10 * time.Second)
+		start := time.Now()
+		fake.finish()
+		v := fake.verdict()
+		assert.Contains(t, v, `goroutine "ticker" ignored its context`)
+		assert.Contains(t, v, "still running 1s after its context was done")
+		assert.Equal(t, 5*time.Second, time.Since(start).Round(time.Second), "the verdict waited in the bubble's fake time")
+	})
+}
+
+func TestCheckWithoutWrappers(t *testing.T) {
+	// A test that only uses raw goroutines still gets leak verdicts, and its
+	// context carries an identity for chanown and safego further down.
+	ctx := Check(t)
+	assert.Equal(t, t.Name(), custody.FromContext(ctx).Name)
+	assert.Equal(t, custody.Verify, custody.Active())
+	done := make(chan struct{})
+	go func() { defer close(done); <-ctx.Done() }()
+	t.Cleanup(func() { <-done }) // runs before the verdict, which is registered first
+}

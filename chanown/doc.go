@@ -38,8 +38,8 @@
 //
 // chanown keeps no record of a channel that outlives it: the only registry,
 // behind [Waiting], holds weak pointers and only while an operation is
-// blocked, so a dropped Chan is garbage collected and the runtime's
-// goroutineleak profile still sees goroutines blocked on it forever.
+// blocked, so a dropped Chan is garbage collected, and the registry never
+// makes a channel look reachable to the runtime's goroutineleak profile.
 //
 // # Cost
 //

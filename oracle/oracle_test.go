@@ -113,7 +113,7 @@ func TestAttributionThroughLabels(t *testing.T) {
 		b.finish()
 	}()
 	Check(a, Settle(10*time.Millisecond))
-	custody.Emit(t.Context(), custody.Event{Kind: custody.MapZeroLoaded, Object: `"order-1"`, Site: custody.Caller(0)})
+	custody.Emit(t.Context(), custody.Event{Kind: custody.MapZeroLoaded, Object: "order-1", Site: custody.Caller(0)})
 	a.finish()
 	close(ctxB)
 	wg.Wait()

@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/custody-go/custody"
+	"github.com/custody-go/custody/safemap"
 
 	"go.uber.org/goleak"
 )
@@ -47,6 +48,7 @@ func VerifyTestMain(m TestingM, opts ...Option) {
 
 	var b strings.Builder
 	if code == 0 {
+		safemap.CheckAll()
 		s.mu.Lock()
 		orphans := s.orphans
 		s.orphans = nil

@@ -9,6 +9,7 @@ import (
 
 	"github.com/custody-go/custody"
 	"github.com/custody-go/custody/internal/stack"
+	"github.com/custody-go/custody/safemap"
 )
 
 // verdict waits for the test's goroutines to exit, then fails t with what
@@ -16,6 +17,16 @@ import (
 func (s *sink) verdict(t TB, root *custody.Goroutine, cfg *config) {
 	t.Helper()
 	leaks := s.settle(root, cfg)
+	s.mu.Lock()
+	alone := len(s.tests) == 1
+	s.mu.Unlock()
+	if alone {
+		// Values mutated after their last operation show only when asked.
+		// With tests running in parallel, a mutation found now could be
+		// another test's: then the later operations on the key, or
+		// VerifyTestMain, report it.
+		safemap.CheckAll()
+	}
 
 	s.mu.Lock()
 	tst := s.tests[root.ID]

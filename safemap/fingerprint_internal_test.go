@@ -1,0 +1,196 @@
+package safemap
+
+import (
+	"context"
+	"reflect"
+	"runtime"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/custody-go/custody"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// fp fingerprints *p as a stored value of type T.
+func fp[T any](p *T) (uint64, bool) {
+	v := reflect.ValueOf(p).Elem()
+	return fingerprint(v, infoOf(v.Type()))
+}
+
+func TestTypeInfo(t *testing.T) {
+	type withMutex struct {
+		mu sync.Mutex
+		n  int
+	}
+	type withAtomic struct{ n atomic.Int64 }
+	type plainStruct struct {
+		a int
+		s string
+	}
+	type holdsSlice struct{ s []int }
+	type holdsAny struct{ x any }
+	tests := []struct {
+		v             any
+		reach, opaque bool
+		cmp           cmpKind
+	}{
+		{v: 0, cmp: cmpStatic},
+		{v: "", cmp: cmpStatic},
+		{v: plainStruct{}, cmp: cmpStatic},
+		{v: [4]int{}, cmp: cmpStatic},
+		{v: new(int), reach: true, cmp: cmpStatic},
+		{v: new(plainStruct), reach: true, cmp: cmpStatic},
+		{v: []int{}, reach: true, cmp: cmpNever},
+		{v: map[string]int{}, reach: true, cmp: cmpNever},
+		{v: holdsSlice{}, reach: true, cmp: cmpNever},
+		{v: holdsAny{}, reach: true, cmp: cmpDynamic},
+		{v: [1]holdsAny{}, reach: true, cmp: cmpDynamic},
+		{v: new(withMutex), cmp: cmpStatic},  // synchronizes itself
+		{v: new(withAtomic), cmp: cmpStatic}, // synchronizes itself
+		{v: withMutex{}, opaque: true, cmp: cmpStatic},
+		{v: new(time.Location), cmp: cmpStatic},
+		{v: time.Time{}, opaque: true, cmp: cmpStatic}, // its *Location is not followed
+		{v: new(struct{}), cmp: cmpStatic},
+		{v: make(chan int), cmp: cmpStatic},
+		{v: func() {}, cmp: cmpNever},
+	}
+	for _, tc := range tests {
+		ti := infoOf(reflect.TypeOf(tc.v))
+		assert.Equal(t, tc.reach, ti.reach, "infoOf(%T).reach", tc.v)
+		assert.Equal(t, tc.opaque, ti.opaque, "infoOf(%T).opaque", tc.v)
+		assert.Equal(t, tc.cmp, ti.cmp, "infoOf(%T).cmp", tc.v)
+	}
+	ti := infoOf(reflect.TypeFor[any]())
+	assert.True(t, ti.reach)
+	assert.Equal(t, cmpDynamic, ti.cmp)
+}
+
+func TestFingerprintDeterministic(t *testing.T) {
+	type item struct {
+		sku  string
+		tags map[string][]int
+	}
+	shared := &item{sku: "shared", tags: map[string][]int{"x": {1}}}
+	big := map[int]*item{}
+	for i := range 2 * maxNodes { // more entries than the walk's budget: hashed by length
+		big[i] = shared
+	}
+	medium := map[int]*item{}
+	for i := range 500 { // entries that share what they point to
+		medium[i] = shared
+	}
+	small := map[string]*item{}
+	for i := range 50 {
+		small[string(rune('a'+i%26))+string(rune('a'+i/26))] = &item{sku: "s", tags: map[string][]int{"t": {i, i}}}
+	}
+	values := []any{big, medium, small, map[string]any{"a": small, "b": []any{small, medium, big}}}
+	for _, v := range values {
+		first, deep := fp(&v)
+		require.True(t, deep)
+		for range 10 { // map iteration order changes from walk to walk
+			got, _ := fp(&v)
+			require.Equal(t, first, got, "fingerprint of %T changed without a change", v)
+		}
+	}
+	before, _ := fp(&small)
+	small["aa"].tags["t"][1] = -1
+	after, _ := fp(&small)
+	assert.NotEqual(t, before, after)
+}
+
+func TestFingerprintBudget(t *testing.T) {
+	s := make([]byte, 2*maxBytes)
+	before, deep := fp(&s)
+	require.True(t, deep)
+	s[len(s)-1] = 1 // beyond the budget: unseen
+	after, _ := fp(&s)
+	assert.Equal(t, before, after)
+	s[0] = 1
+	after, _ = fp(&s)
+	assert.NotEqual(t, before, after)
+
+	type node struct {
+		next *node
+		v    int
+	}
+	var head *node
+	for i := range 2 * maxDepth {
+		head = &node{next: head, v: i}
+	}
+	before, _ = fp(&head)
+	tail := head
+	for tail.next != nil {
+		tail = tail.next
+	}
+	tail.v = 99 // beyond the depth limit
+	after, _ = fp(&head)
+	assert.Equal(t, before, after)
+	head.next.v = 99
+	after, _ = fp(&head)
+	assert.NotEqual(t, before, after)
+}
+
+func TestFingerprintCycles(t *testing.T) {
+	s := make([]any, 2)
+	s[0] = s // a slice holding itself
+	m := map[string]any{}
+	m["self"] = m // a map holding itself
+	s[1] = m
+	before, deep := fp(&s)
+	require.True(t, deep)
+	again, _ := fp(&s)
+	assert.Equal(t, before, again)
+	m["x"] = 1
+	after, _ := fp(&s)
+	assert.NotEqual(t, before, after)
+}
+
+func TestFingerprintNothingMutable(t *testing.T) {
+	var (
+		n      = 42
+		str    = "immutable"
+		nilPtr *int
+		empty  []int
+		nilMap map[string]int
+		boxed  any = 7
+		fn         = func() {}
+	)
+	for _, v := range []any{n, str, nilPtr, empty, nilMap, boxed, fn, make(chan int)} {
+		_, deep := fp(&v)
+		assert.False(t, deep, "fingerprint of %T found mutable memory", v)
+	}
+}
+
+// The CheckAll list keeps no map alive and drops the ones that are gone.
+func TestListDropsDeadMaps(t *testing.T) {
+	defer custody.SetSink(verifySink{})()
+	live := new(Map[int, *int])
+	live.Store(1, new(int))
+	func() {
+		for range 40 {
+			m := new(Map[int, *int])
+			m.Store(1, new(int))
+		}
+	}()
+	for range 3 {
+		runtime.GC()
+	}
+	listed := maps.snapshot()
+	n := 0
+	for _, l := range listed {
+		if _, ok := l.(weakMap[int, *int]); ok {
+			n++
+		}
+	}
+	assert.Less(t, n, 40, "dead maps stay listed")
+	assert.GreaterOrEqual(t, n, 1, "the live map is not listed")
+	runtime.KeepAlive(live)
+}
+
+type verifySink struct{}
+
+func (verifySink) Emit(context.Context, custody.Event) {}
+func (verifySink) Mode() custody.Mode                  { return custody.Verify }

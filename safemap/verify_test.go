@@ -1,0 +1,474 @@
+package safemap_test
+
+import (
+	"context"
+	"runtime"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/custody-go/custody"
+	"github.com/custody-go/custody/safemap"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// recorder is a Sink that keeps every event, in the mode it is given.
+type recorder struct {
+	mode   custody.Mode
+	mu     sync.Mutex
+	events []custody.Event
+}
+
+func (r *recorder) Emit(_ context.Context, e custody.Event) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.events = append(r.events, e)
+}
+
+func (r *recorder) Mode() custody.Mode { return r.mode }
+
+// take returns the events recorded since the last take.
+func (r *recorder) take() []custody.Event {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	es := r.events
+	r.events = nil
+	return es
+}
+
+// install makes a recorder of mode the active sink for the test.
+func install(t *testing.T, mode custody.Mode) *recorder {
+	r := &recorder{mode: mode}
+	t.Cleanup(custody.SetSink(r))
+	return r
+}
+
+// line returns the line of its caller: `m.Load(k)` then `at := line() - 1`
+// names the line of the Load.
+func line() int {
+	_, _, l, _ := runtime.Caller(1)
+	return l
+}
+
+func kinds(es []custody.Event) []custody.Kind {
+	ks := []custody.Kind{}
+	for _, e := range es {
+		ks = append(ks, e.Kind)
+	}
+	return ks
+}
+
+// assertSite checks that s is line l of this file.
+func assertSite(t *testing.T, s custody.Site, l int, what string) {
+	t.Helper()
+	assert.True(t, strings.HasSuffix(s.File(), "safemap/verify_test.go"), "%s site file = %s, want safemap/verify_test.go", what, s.File())
+	assert.Equal(t, l, s.Line(), "%s site %s, want line %d", what, s, l)
+}
+
+// An order is what the incident's cache held.
+type cachedOrder struct {
+	ID    string
+	Qty   int
+	Items []string
+}
+
+func TestZeroValueEvents(t *testing.T) {
+	rec := install(t, custody.Verify)
+	var m safemap.Map[string, int]
+
+	m.Store("a", 0)
+	storeLine := line() - 1
+	es := rec.take()
+	require.Equal(t, []custody.Kind{custody.MapZeroStored}, kinds(es))
+	assert.Equal(t, "a", es[0].Object)
+	assertSite(t, es[0].Site, storeLine, "zero store")
+	assert.NotEmpty(t, es[0].Stack)
+
+	loads := []struct {
+		name string
+		op   func() (int, bool)
+	}{
+		{"Load", func() (int, bool) { return m.Load("a") }},
+		{"LoadOrStore", func() (int, bool) { return m.LoadOrStore("a", 7) }},
+		{"Swap", func() (int, bool) {
+			v, ok := m.Swap("a", 0) // stores a zero again, reported from here
+			return v, ok
+		}},
+		{"LoadAndDelete", func() (int, bool) { return m.LoadAndDelete("a") }},
+	}
+	for _, tc := range loads {
+		v, ok := tc.op()
+		require.True(t, ok, tc.name)
+		require.Zero(t, v, tc.name)
+		es := rec.take()
+		require.NotEmpty(t, es, tc.name)
+		e := es[0]
+		assert.Equal(t, custody.MapZeroLoaded, e.Kind, tc.name)
+		assert.Equal(t, "a", e.Object, tc.name)
+		assert.Contains(t, e.Site.Function(), "safemap_test.TestZeroValueEvents.func", "%s site %s", tc.name, e.Site)
+		assert.NotEmpty(t, e.Stack, tc.name)
+		assert.False(t, e.OtherTime.IsZero(), tc.name)
+		if tc.name == "Swap" {
+			require.Equal(t, []custody.Kind{custody.MapZeroLoaded, custody.MapZeroStored}, kinds(es))
+			assert.Equal(t, es[1].Site, e.Site, "the Swap is both the load and the store")
+		} else {
+			require.Len(t, es, 1, tc.name)
+		}
+		if tc.name == "Load" {
+			assertSite(t, e.Other, storeLine, "Load's Other")
+		}
+	}
+	_, ok := m.Load("a")
+	require.False(t, ok)
+
+	// Non-zero values make no events.
+	m.Store("b", 1)
+	m.Load("b")
+	m.LoadOrStore("b", 2)
+	m.Swap("b", 3)
+	m.LoadAndDelete("b")
+	assert.Empty(t, rec.take())
+}
+
+func TestZeroLoadedStoredWhileOff(t *testing.T) {
+	var m safemap.Map[string, *cachedOrder]
+	m.Store("o", nil) // custody is off: no record
+	rec := install(t, custody.Verify)
+	v, ok := m.Load("o")
+	at := line() - 1
+	require.True(t, ok)
+	require.Nil(t, v)
+	es := rec.take()
+	require.Equal(t, []custody.Kind{custody.MapZeroLoaded}, kinds(es))
+	assertSite(t, es[0].Site, at, "Load")
+	assert.True(t, es[0].Other.IsZero(), "the store site of a value stored while off is unknown")
+}
+
+// The incident: a pointer from LoadOrStore changed in place. The next
+// operation on the key reports it, once, naming both sites.
+func TestMutatedAfterLoadOrStore(t *testing.T) {
+	rec := install(t, custody.Verify)
+	var m safemap.Map[string, *cachedOrder]
+	o, _ := m.LoadOrStore("order-1", &cachedOrder{ID: "order-1", Qty: 1})
+	storeLine := line() - 1
+	m.Load("order-1")
+	assert.Empty(t, rec.take(), "an unchanged value was reported")
+
+	o.Qty = 3
+	_, _ = m.Load("order-1")
+	loadLine := line() - 1
+	es := rec.take()
+	require.Equal(t, []custody.Kind{custody.MapMutatedAfterStore}, kinds(es))
+	assert.Equal(t, "order-1", es[0].Object)
+	assertSite(t, es[0].Site, loadLine, "noticing Load")
+	assertSite(t, es[0].Other, storeLine, "LoadOrStore")
+	assert.NotEmpty(t, es[0].Stack)
+	assert.False(t, es[0].OtherTime.IsZero())
+
+	o.Qty = 4
+	m.Load("order-1")
+	assert.Zero(t, safemap.CheckAll())
+	assert.Empty(t, rec.take(), "a store's mutation is reported once")
+}
+
+// The check does not depend on the interleaving: a goroutine that loads a
+// shared order and changes it, properly synchronized with the test so that
+// the race detector has nothing to say, is reported every time.
+func TestMutationFoundDeterministically(t *testing.T) {
+	rec := install(t, custody.Verify)
+	for range 50 {
+		var m safemap.Map[string, *cachedOrder]
+		m.Store("order-1", &cachedOrder{ID: "order-1"})
+		var wg sync.WaitGroup
+		wg.Go(func() {
+			o, _ := m.LoadOrStore("order-1", &cachedOrder{ID: "order-1"})
+			o.Items = append(o.Items, "sku-42")
+		})
+		wg.Wait()
+		m.Load("order-1")
+		require.Equal(t, []custody.Kind{custody.MapMutatedAfterStore}, kinds(rec.take()))
+	}
+}
+
+// Every later operation on the key finds a change, and so does CheckAll.
+func TestMutationFoundByEachOperation(t *testing.T) {
+	type orders = safemap.Map[string, *cachedOrder]
+	ops := []struct {
+		name string
+		// op does the operation on m, where o is stored under "k", and
+		// returns the operation's line.
+		op func(m *orders, o *cachedOrder) int
+	}{
+		{"Load", func(m *orders, _ *cachedOrder) int { m.Load("k"); return line() }},
+		{"LoadOrStore", func(m *orders, _ *cachedOrder) int { m.LoadOrStore("k", nil); return line() }},
+		{"LoadAndDelete", func(m *orders, _ *cachedOrder) int { m.LoadAndDelete("k"); return line() }},
+		{"Delete", func(m *orders, _ *cachedOrder) int { m.Delete("k"); return line() }},
+		{"Store", func(m *orders, _ *cachedOrder) int { m.Store("k", &cachedOrder{}); return line() }},
+		{"Store the same pointer back", func(m *orders, o *cachedOrder) int { m.Store("k", o); return line() }},
+		{"Swap", func(m *orders, _ *cachedOrder) int { m.Swap("k", &cachedOrder{}); return line() }},
+		{"CompareAndSwap", func(m *orders, o *cachedOrder) int { m.CompareAndSwap("k", o, &cachedOrder{}); return line() }},
+		{"CompareAndSwap failing", func(m *orders, _ *cachedOrder) int { m.CompareAndSwap("k", nil, nil); return line() }},
+		{"CompareAndDelete", func(m *orders, o *cachedOrder) int { m.CompareAndDelete("k", o); return line() }},
+		{"Update", func(m *orders, _ *cachedOrder) int {
+			at := line() + 1
+			m.Update("k", func(o *cachedOrder, _ bool) (*cachedOrder, bool) { return &cachedOrder{ID: o.ID}, true })
+			return at
+		}},
+		{"Range", func(m *orders, _ *cachedOrder) int {
+			m.Range(func(string, *cachedOrder) bool { return true })
+			return line() - 1
+		}},
+		{"Clear", func(m *orders, _ *cachedOrder) int { m.Clear(); return line() }},
+		{"CheckAll", func(*orders, *cachedOrder) int { safemap.CheckAll(); return line() }},
+	}
+	for _, tc := range ops {
+		t.Run(tc.name, func(t *testing.T) {
+			rec := install(t, custody.Verify)
+			var m orders
+			o := &cachedOrder{ID: "o", Items: []string{"a"}}
+			m.Store("k", o)
+			storeLine := line() - 1
+			o.Items[0] = "b"
+			opLine := tc.op(&m, o)
+			var found []custody.Event
+			for _, e := range rec.take() {
+				if e.Object == "k" {
+					found = append(found, e)
+				}
+			}
+			require.Equal(t, []custody.Kind{custody.MapMutatedAfterStore}, kinds(found))
+			assertSite(t, found[0].Site, opLine, tc.name)
+			assertSite(t, found[0].Other, storeLine, "Store")
+		})
+	}
+}
+
+// Update replaces a value: no event for the replaced value, and the new one
+// is checked from the Update on.
+func TestUpdateReplacesWithoutEvent(t *testing.T) {
+	rec := install(t, custody.Verify)
+	var m safemap.Map[string, *cachedOrder]
+	m.Store("order-1", &cachedOrder{ID: "order-1", Items: []string{"a"}})
+	var updateLine int
+	for range 3 {
+		updateLine = line() + 1
+		m.Update("order-1", func(old *cachedOrder, _ bool) (*cachedOrder, bool) {
+			c := *old
+			c.Qty++
+			c.Items = append(c.Items[:len(c.Items):len(c.Items)], "b")
+			return &c, true
+		})
+	}
+	o, _ := m.Load("order-1")
+	assert.Equal(t, 3, o.Qty)
+	assert.Equal(t, []string{"a", "b", "b", "b"}, o.Items)
+	m.Range(func(string, *cachedOrder) bool { return true })
+	assert.Empty(t, rec.take())
+
+	o.Qty = 10 // the value the last Update stored, changed in place
+	m.Load("order-1")
+	es := rec.take()
+	require.Equal(t, []custody.Kind{custody.MapMutatedAfterStore}, kinds(es))
+	assertSite(t, es[0].Other, updateLine, "Update")
+}
+
+// An Update whose fn changes old in place, instead of returning a copy, is
+// reported at the Update.
+func TestUpdateMutatingOldInPlace(t *testing.T) {
+	rec := install(t, custody.Verify)
+	var m safemap.Map[string, *cachedOrder]
+	m.Store("order-1", &cachedOrder{ID: "order-1"})
+	at := line() + 1
+	m.Update("order-1", func(old *cachedOrder, _ bool) (*cachedOrder, bool) {
+		old.Qty++
+		return old, true
+	})
+	es := rec.take()
+	require.Equal(t, []custody.Kind{custody.MapMutatedAfterStore}, kinds(es))
+	assertSite(t, es[0].Site, at, "Update")
+}
+
+// What a value reaches through slices, maps, interfaces and unexported
+// fields is fingerprinted; the map's own copy of a value is not shared.
+func TestMutationKinds(t *testing.T) {
+	rec := install(t, custody.Verify)
+	t.Run("slice", func(t *testing.T) {
+		var m safemap.Map[string, []int]
+		s := []int{1, 2, 3}
+		m.Store("s", s)
+		s[2] = 4
+		m.Load("s")
+		assert.Equal(t, []custody.Kind{custody.MapMutatedAfterStore}, kinds(rec.take()))
+	})
+	t.Run("append within capacity does not change the stored slice", func(t *testing.T) {
+		var m safemap.Map[string, []int]
+		s := make([]int, 1, 4)
+		m.Store("s", s)
+		_ = append(s, 1)
+		m.Load("s")
+		assert.Empty(t, rec.take())
+	})
+	t.Run("map", func(t *testing.T) {
+		var m safemap.Map[string, map[string]int]
+		v := map[string]int{"a": 1}
+		m.Store("m", v)
+		m.Load("m")
+		assert.Empty(t, rec.take())
+		v["b"] = 2
+		m.Load("m")
+		assert.Equal(t, []custody.Kind{custody.MapMutatedAfterStore}, kinds(rec.take()))
+	})
+	t.Run("struct value holding a slice", func(t *testing.T) {
+		var m safemap.Map[string, cachedOrder]
+		o := cachedOrder{ID: "o", Items: []string{"a"}}
+		m.Store("o", o)
+		o.Qty = 5 // the caller's copy: the map's is untouched
+		m.Load("o")
+		assert.Empty(t, rec.take())
+		o.Items[0] = "b" // shared backing array
+		m.Load("o")
+		assert.Equal(t, []custody.Kind{custody.MapMutatedAfterStore}, kinds(rec.take()))
+	})
+	t.Run("interface", func(t *testing.T) {
+		var m safemap.Map[string, any]
+		p := &cachedOrder{}
+		m.Store("i", p)
+		m.Store("n", 42)
+		p.ID = "x"
+		m.Load("i")
+		m.Load("n")
+		assert.Equal(t, []custody.Kind{custody.MapMutatedAfterStore}, kinds(rec.take()))
+	})
+	t.Run("unexported fields", func(t *testing.T) {
+		type inner struct {
+			tags  map[string]bool
+			items []int
+		}
+		type outer struct{ in *inner }
+		var m safemap.Map[string, outer]
+		in := &inner{tags: map[string]bool{"a": true}, items: []int{1}}
+		m.Store("o", outer{in: in})
+		m.Load("o")
+		assert.Empty(t, rec.take())
+		in.tags["b"] = true
+		m.Load("o")
+		assert.Equal(t, []custody.Kind{custody.MapMutatedAfterStore}, kinds(rec.take()))
+	})
+	t.Run("cycle", func(t *testing.T) {
+		type node struct {
+			next *node
+			val  int
+		}
+		a, b := &node{val: 1}, &node{val: 2}
+		a.next, b.next = b, a
+		var m safemap.Map[string, *node]
+		m.Store("ring", a)
+		for range 3 {
+			m.Load("ring")
+		}
+		assert.Empty(t, rec.take())
+		b.val = 3
+		m.Load("ring")
+		assert.Equal(t, []custody.Kind{custody.MapMutatedAfterStore}, kinds(rec.take()))
+	})
+}
+
+// Values that synchronize themselves are meant to be shared and changed in
+// place: they are not looked into.
+func TestSelfSynchronizedValues(t *testing.T) {
+	rec := install(t, custody.Verify)
+	type counter struct {
+		mu sync.Mutex
+		n  int
+	}
+	var counters safemap.Map[string, *counter]
+	c, _ := counters.LoadOrStore("c", &counter{})
+	c.mu.Lock()
+	c.n++
+	c.mu.Unlock()
+	counters.Load("c")
+
+	var hits safemap.Map[string, *atomic.Int64]
+	h, _ := hits.LoadOrStore("h", new(atomic.Int64))
+	h.Add(1)
+	hits.Load("h")
+
+	type stamped struct {
+		At   time.Time // its *time.Location is not followed
+		Hits *atomic.Int64
+	}
+	var stamps safemap.Map[string, stamped]
+	s := stamped{At: time.Now(), Hits: new(atomic.Int64)}
+	stamps.Store("s", s)
+	s.Hits.Add(1)
+	stamps.Load("s")
+
+	assert.Zero(t, safemap.CheckAll()+len(rec.take()))
+}
+
+// Observe mode reports zero-value loads and the mutations a write finds,
+// without stacks, and does not fingerprint on loads or report zero stores.
+func TestObserveMode(t *testing.T) {
+	rec := install(t, custody.Observe)
+	var m safemap.Map[string, *cachedOrder]
+	m.Store("nil", nil)
+	assert.Empty(t, rec.take(), "observe mode reported a zero store")
+	m.Load("nil")
+	es := rec.take()
+	require.Equal(t, []custody.Kind{custody.MapZeroLoaded}, kinds(es))
+	assert.Nil(t, es[0].Stack)
+	assert.False(t, es[0].Other.IsZero())
+
+	o, _ := m.LoadOrStore("o", &cachedOrder{})
+	o.Qty = 1
+	m.Load("o")
+	assert.Empty(t, rec.take(), "observe mode fingerprinted on a load")
+	m.Delete("o")
+	assert.Equal(t, []custody.Kind{custody.MapMutatedAfterStore}, kinds(rec.take()))
+}
+
+func TestOffModeRecordsNothing(t *testing.T) {
+	rec := &recorder{mode: custody.Verify}
+	var m safemap.Map[string, *cachedOrder]
+	m.Store("nil", nil)
+	o, _ := m.LoadOrStore("o", &cachedOrder{})
+	o.Qty = 1
+	m.Load("nil")
+	m.Load("o")
+	t.Cleanup(custody.SetSink(rec))
+	m.Load("o") // stored while off: not fingerprinted
+	assert.Zero(t, safemap.CheckAll())
+	assert.Empty(t, rec.take())
+}
+
+// CheckAll finds mutations after the last operation on a key, in every live
+// map, once.
+func TestCheckAll(t *testing.T) {
+	rec := install(t, custody.Verify)
+	var a safemap.Map[string, *cachedOrder]
+	var b safemap.Map[int, []string]
+	o := &cachedOrder{}
+	a.Store("checkall-a", o)
+	s := []string{"x"}
+	b.Store(4242, s)
+	o.Qty = 1
+	s[0] = "y"
+	n := safemap.CheckAll()
+	at := line() - 1
+	var found []custody.Event
+	for _, e := range rec.take() {
+		if e.Object == "checkall-a" || e.Object == "4242" {
+			found = append(found, e)
+			assertSite(t, e.Site, at, "CheckAll")
+		}
+	}
+	assert.Len(t, found, 2)
+	assert.GreaterOrEqual(t, n, 2)
+	safemap.CheckAll()
+	for _, e := range rec.take() {
+		assert.NotContains(t, []string{"checkall-a", "4242"}, e.Object, "reported twice")
+	}
+}

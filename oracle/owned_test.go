@@ -109,6 +109,25 @@ func TestChannelFindings(t *testing.T) {
 	assert.Contains(t, v, `owned by TestChannels`)
 }
 
+func TestHandoffByNonOwner(t *testing.T) {
+	fake := newFake("TestHandoff")
+	ctx := Check(fake, Settle(time.Second))
+	ch := chanown.Make[int](ctx, "jobs", 1)
+	done := make(chan struct{})
+	safego.Go(ctx, "producer", func(pctx context.Context) {
+		defer close(done)
+		ch.Handoff(ctx, pctx) // the owner passes it on: fine
+		ch.Handoff(ctx, pctx) // the test no longer owns it: a finding
+		_ = ch.Close(pctx)    // the new owner closes: fine
+	})
+	<-done
+	fake.finish()
+	v := fake.verdict()
+	assert.Contains(t, v, "oracle: TestHandoff: 1 finding")
+	assert.Contains(t, v, `channel "jobs" handed off by "TestHandoff", which does not own it`)
+	assert.Contains(t, v, `to "producer"`)
+}
+
 func TestThousandOwnedGoroutinesClean(t *testing.T) {
 	fake := newFake("TestThousand")
 	ctx := Check(fake)

@@ -93,6 +93,10 @@ func (f finding) String() string {
 		fmt.Fprintf(&b, "channel %q closed by %s, which does not own it\n", e.Object, name(f.who))
 		line("closed at %s", e.Site)
 		chanLines(line, e)
+	case custody.ChanHandoff:
+		fmt.Fprintf(&b, "channel %q handed off by %s, which does not own it\n", e.Object, name(f.who))
+		line("handed off at %s to %s", e.Site, name(e.OtherGoroutine))
+		chanLines(line, e)
 	case custody.MapZeroLoaded:
 		fmt.Fprintf(&b, "zero value loaded with ok == true, key %q\n", e.Object)
 		line("loaded at %s by %s", e.Site, name(f.who))

@@ -143,6 +143,10 @@ func (s *sink) Emit(_ context.Context, e custody.Event) {
 		custody.ChanSendAfterClose, custody.ChanDoubleClose, custody.ChanCloseByNonOwner,
 		custody.MapZeroLoaded, custody.MapMutatedAfterStore:
 		s.found(e)
+	case custody.ChanHandoff:
+		if e.Owner != nil && e.Goroutine != e.Owner {
+			s.found(e) // only the owner may pass a channel on
+		}
 	}
 }
 

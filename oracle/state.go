@@ -12,8 +12,10 @@ import (
 	"github.com/custody-go/custody/internal/stack"
 )
 
-// global is the oracle's process-wide state: the installed sink and how
-// many tests (and VerifyTestMain) hold it.
+// global is the oracle's process-wide state: its one sink, made at first
+// use and kept, and how many checked tests hold it installed. Between
+// checked tests the sink is not installed, so tests and benchmarks of off
+// mode run off even under VerifyTestMain.
 var global struct {
 	mu      sync.Mutex
 	refs    int
@@ -22,17 +24,27 @@ var global struct {
 	checked map[TB]bool
 }
 
+// theSink returns the oracle's sink, installed or not.
+func theSink() *sink {
+	global.mu.Lock()
+	defer global.mu.Unlock()
+	if global.sink == nil {
+		global.sink = newSink()
+	}
+	return global.sink
+}
+
 // acquire installs the sink if no one holds it yet and returns it.
 func acquire() *sink {
+	s := theSink()
 	global.mu.Lock()
 	defer global.mu.Unlock()
 	if global.refs == 0 {
 		enableTracebackLabels()
-		global.sink = newSink()
-		global.restore = custody.SetSink(custody.Tee(custody.CurrentSink(), global.sink))
+		global.restore = custody.SetSink(custody.Tee(custody.CurrentSink(), s))
 	}
 	global.refs++
-	return global.sink
+	return s
 }
 
 // release uninstalls the sink when its last holder lets go.
@@ -42,7 +54,7 @@ func release() {
 	global.refs--
 	if global.refs == 0 {
 		global.restore()
-		global.sink, global.restore = nil, nil
+		global.restore = nil
 	}
 }
 
@@ -84,7 +96,7 @@ type sink struct {
 	orphans  []finding                     // findings no test could be found for
 	reported map[uint64]bool               // runtime IDs of goroutines a verdict reported as leaked
 	leaked   map[uint64]bool               // record IDs of owned goroutines a verdict reported as leaked
-	mainRuns bool                          // VerifyTestMain will report orphans
+	mainRuns int                           // VerifyTestMain calls running: they report orphans
 }
 
 func newSink() *sink {

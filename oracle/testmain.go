@@ -19,8 +19,8 @@ type TestingM interface {
 	Run() int
 }
 
-// VerifyTestMain runs the tests of a package with the oracle installed for
-// the whole run, then, if they passed, gives a package-wide verdict: findings
+// VerifyTestMain runs the tests of a package, then, if they passed, gives a
+// package-wide verdict: findings
 // that no single test could be blamed for, and goroutines that nobody owns
 // still running after the tests (found by go.uber.org/goleak, which waits
 // for them to settle). Goroutines a test's verdict already reported as
@@ -30,6 +30,11 @@ type TestingM interface {
 //	func TestMain(m *testing.M) { oracle.VerifyTestMain(m) }
 //
 // Of the options, IgnoreTopFunction and Allow apply to this verdict.
+//
+// VerifyTestMain does not keep custody in verify mode for the whole run:
+// the oracle's sink is installed only while some test that called [Check]
+// runs, so tests and benchmarks of off and observe mode measure what they
+// mean to.
 func VerifyTestMain(m TestingM, opts ...Option) {
 	if m == nil {
 		panic("oracle: VerifyTestMain called with a nil TestingM")
@@ -39,16 +44,23 @@ func VerifyTestMain(m TestingM, opts ...Option) {
 	if exit == nil {
 		exit = os.Exit
 	}
-	s := acquire()
+	s := theSink()
 	s.mu.Lock()
-	s.mainRuns = true
+	s.mainRuns++
 	s.mu.Unlock()
+	defer func() {
+		s.mu.Lock()
+		s.mainRuns--
+		s.mu.Unlock()
+	}()
 
 	code := m.Run()
 
 	var b strings.Builder
 	if code == 0 {
+		acquire()
 		safemap.CheckAll()
+		release()
 		s.mu.Lock()
 		orphans := s.orphans
 		s.orphans = nil
@@ -70,7 +82,6 @@ func VerifyTestMain(m TestingM, opts ...Option) {
 			fmt.Fprintf(&b, "oracle: goroutines nobody owns outlived the tests:\n%v\n", err)
 		}
 	}
-	release()
 	if b.Len() > 0 {
 		fmt.Fprint(os.Stderr, b.String())
 		code = 1

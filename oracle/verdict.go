@@ -46,7 +46,7 @@ func (s *sink) verdict(t TB, root *custody.Goroutine, cfg *config) {
 		}
 	}
 	fs = append(fs, mergeIgnored(fs, tst.findings)...)
-	if !s.mainRuns && len(s.orphans) > 0 {
+	if s.mainRuns == 0 && len(s.orphans) > 0 {
 		fs = append(fs, s.orphans...)
 		s.orphans = nil
 	}

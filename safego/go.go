@@ -26,6 +26,10 @@ import (
 // watches ctx as the package documentation describes, and handles a panic in
 // fn as the mode says (see "Panics" there).
 //
+// In observe and verify mode Go costs a few microseconds and about ten
+// small allocations more than a go statement; the package documentation
+// gives the measurements.
+//
 // Go panics if ctx or fn is nil or name is empty. It is safe to call from
 // any goroutine.
 func Go(ctx context.Context, name string, fn func(ctx context.Context)) {
@@ -38,13 +42,15 @@ func Go(ctx context.Context, name string, fn func(ctx context.Context)) {
 	if fn == nil {
 		panic("safego: Go called with a nil function")
 	}
-	mode := custody.Active()
-	if mode == custody.Off {
+	switch mode := custody.Active(); mode {
+	case custody.Off:
 		go fn(ctx)
-		return
+	case custody.Observe:
+		spawn(ctx, name, fn, custody.Caller(1), nil) // one frame less to unwind than spawnSite
+	default:
+		site, stack := spawnSite(mode, 1)
+		spawn(ctx, name, fn, site, stack)
 	}
-	site, stack := spawnSite(mode, 1)
-	spawn(ctx, name, fn, site, stack)
 }
 
 // spawnSite returns the call site skip frames above its caller and, in verify

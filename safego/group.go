@@ -3,6 +3,7 @@ package safego
 import (
 	"context"
 	"fmt"
+	"strconv"
 	"sync"
 	"sync/atomic"
 
@@ -108,12 +109,18 @@ func (g *Group) TryGo(name string, fn func(ctx context.Context) error) bool {
 // SetLimit limits the number of active members to at most n, with
 // errgroup's meaning: a negative n means no limit, and zero prevents any new
 // member from starting (Go blocks, TryGo returns false). A negative limit is
-// therefore not an error. SetLimit panics, as errgroup does, if it is called
-// while members are active; the panic message starts with "safego:".
+// therefore not an error, and, as in errgroup, may be set even while members
+// are active. SetLimit panics, as errgroup does, if it sets a limit of zero
+// or more while members are active; the panic message starts with
+// "safego:".
 func (g *Group) SetLimit(n int) {
 	defer func() {
 		if r := recover(); r != nil {
-			panic(fmt.Sprintf("safego: SetLimit(%d) called while members of group %q are active (%v)", n, g.name, r))
+			group := "the group"
+			if g.name != "" {
+				group = "group " + strconv.Quote(g.name)
+			}
+			panic(fmt.Sprintf("safego: SetLimit(%d) called while members of %s are active (%v)", n, group, r))
 		}
 	}()
 	g.group().SetLimit(n)

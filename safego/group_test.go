@@ -165,6 +165,16 @@ func TestGroupSetLimitMessage(t *testing.T) {
 		func() { g.SetLimit(2) })
 	close(release)
 	require.NoError(t, g.Wait())
+
+	var zero safego.Group
+	zero.SetLimit(1)
+	release = make(chan struct{})
+	zero.Go("fetch", func(context.Context) error { <-release; return nil })
+	assert.PanicsWithValue(t,
+		`safego: SetLimit(3) called while members of the group are active (errgroup: modify limit while 1 goroutines in the group are still active)`,
+		func() { zero.SetLimit(3) })
+	close(release)
+	require.NoError(t, zero.Wait())
 }
 
 func TestGroupMembersAreOwned(t *testing.T) {

@@ -38,8 +38,8 @@ func TestMapFindings(t *testing.T) {
 	v := fake.verdict()
 	assert.Contains(t, v, "oracle: TestCache: 2 findings")
 	assert.Contains(t, v, `value under key "order-1" mutated in place after it was stored`)
-	assert.Contains(t, v, `stored at oracle/safemap_test.go:20`)
+	assert.Contains(t, v, `stored at oracle/safemap_test.go:21`)
 	assert.Contains(t, v, `zero value loaded with ok == true, key "misses"`)
-	assert.Contains(t, v, `the zero value was stored at oracle/safemap_test.go:24`)
+	assert.Contains(t, v, `the zero value was stored at oracle/safemap_test.go:25`)
 	assert.NotContains(t, v, "order-2")
 }

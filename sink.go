@@ -136,7 +136,10 @@ func Emit(ctx context.Context, e Event) {
 	if e.Time.IsZero() {
 		e.Time = time.Now()
 	}
-	deliver(ctx, in.sink, e)
+	// Not deliver(ctx, in.sink, e): one copy of e less on the stack of the
+	// goroutine that emits, often a new one whose stack is still small.
+	defer recoverSink(ctx, in.sink, e.Kind)
+	in.sink.Emit(ctx, e)
 }
 
 // deliver calls s.Emit, containing a panic in s.
@@ -178,10 +181,18 @@ func GoroutineContext(ctx context.Context, g *Goroutine) context.Context {
 
 func recoverSink(ctx context.Context, s Sink, k Kind) {
 	if v := recover(); v != nil {
-		slog.Default().ErrorContext(ctx, "custody: sink panicked; the event is lost, the operation goes on",
-			slog.String("sink", fmt.Sprintf("%T", s)),
-			slog.String("kind", k.String()),
-			slog.Any("panic", v),
-			slog.String("stack", string(debug.Stack())))
+		logSinkPanic(ctx, s, k, v)
 	}
+}
+
+// logSinkPanic is kept out of line so that recoverSink, deferred by every
+// Emit, has a small frame: a large one grows a new goroutine's stack.
+//
+//go:noinline
+func logSinkPanic(ctx context.Context, s Sink, k Kind, v any) {
+	slog.Default().ErrorContext(ctx, "custody: sink panicked; the event is lost, the operation goes on",
+		slog.String("sink", fmt.Sprintf("%T", s)),
+		slog.String("kind", k.String()),
+		slog.Any("panic", v),
+		slog.String("stack", string(debug.Stack())))
 }

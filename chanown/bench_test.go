@@ -6,6 +6,7 @@ import (
 
 	"github.com/custody-go/custody"
 	"github.com/custody-go/custody/chanown"
+	"github.com/custody-go/custody/oracle"
 )
 
 // discard is a Sink of a chosen mode that drops every event; the lead
@@ -44,10 +45,13 @@ func BenchmarkSendRecv(b *testing.B) {
 	})
 	for _, mode := range []custody.Mode{custody.Off, custody.Observe, custody.Verify} {
 		b.Run(mode.String(), func(b *testing.B) {
-			if mode != custody.Off {
-				b.Cleanup(custody.SetSink(discard{mode}))
-			}
 			ctx, _ := identity(b.Context(), "bench")
+			switch mode {
+			case custody.Observe:
+				b.Cleanup(custody.SetSink(discard{mode}))
+			case custody.Verify:
+				ctx = oracle.Check(b) // the real oracle, with the benchmark as the checked test
+			}
 			c := chanown.Make[int](ctx, "bench", capacity)
 			done := make(chan struct{})
 			go func() {

@@ -128,38 +128,59 @@ func (s *sink) CancelGrace() time.Duration {
 	return d
 }
 
+// Emit keeps its own frame small and passes on only what each kind needs:
+// it runs at the start and end of every owned goroutine, whose stack is
+// still small then.
 func (s *sink) Emit(_ context.Context, e custody.Event) {
 	switch e.Kind {
 	case custody.GoroutineSpawned:
-		s.mu.Lock()
-		s.remember(e.Goroutine)
-		if e.Goroutine != nil {
-			s.live[e.Goroutine.ID] = &owned{g: e.Goroutine}
-		}
-		s.mu.Unlock()
+		s.spawned(e.Goroutine)
 	case custody.GoroutineContextDone:
-		s.mu.Lock()
-		if e.Goroutine != nil {
-			if o := s.live[e.Goroutine.ID]; o != nil {
-				o.done, o.doneBy = e.Time, e.Err
-			}
-		}
-		s.mu.Unlock()
+		s.contextDone(e.Goroutine, e.Time, e.Err)
 	case custody.GoroutineExited:
-		s.mu.Lock()
-		if e.Goroutine != nil {
-			delete(s.live, e.Goroutine.ID)
-		}
-		s.mu.Unlock()
+		s.exited(e.Goroutine)
 	case custody.GoroutinePanicked, custody.GoroutineIgnoredCancel,
 		custody.ChanSendAfterClose, custody.ChanDoubleClose, custody.ChanCloseByNonOwner,
 		custody.MapZeroLoaded, custody.MapMutatedAfterStore:
-		s.found(e)
+		s.found(&e)
 	case custody.ChanHandoff:
 		if e.Owner != nil && e.Goroutine != e.Owner {
-			s.found(e) // only the owner may pass a channel on
+			s.found(&e) // only the owner may pass a channel on
 		}
 	}
+}
+
+//go:noinline
+func (s *sink) spawned(g *custody.Goroutine) {
+	if g == nil {
+		return
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.remember(g)
+	s.live[g.ID] = &owned{g: g}
+}
+
+//go:noinline
+func (s *sink) contextDone(g *custody.Goroutine, at time.Time, err error) {
+	if g == nil {
+		return
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if o := s.live[g.ID]; o != nil {
+		o.done, o.doneBy = at, err
+	}
+}
+
+//go:noinline
+func (s *sink) exited(g *custody.Goroutine) {
+	if g == nil {
+		return
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	delete(s.live, g.ID)
 }
 
 // remember records g and its ancestors so that labels naming them can be
@@ -173,8 +194,13 @@ func (s *sink) remember(g *custody.Goroutine) {
 	}
 }
 
-// found files the finding e under the test it belongs to.
-func (s *sink) found(e custody.Event) {
+// found files the finding e under the test it belongs to. It is kept out of
+// Emit so that Emit's frame stays small: Emit runs at the end of every owned
+// goroutine, whose stack a large frame would make grow.
+//
+//go:noinline
+func (s *sink) found(ev *custody.Event) {
+	e := *ev
 	g := e.Goroutine
 	var labelled *custody.Goroutine
 	if g == nil {

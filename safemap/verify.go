@@ -34,8 +34,8 @@ func valueOf[V any](x any) V {
 // is written before its entry is published and read-only afterwards, but
 // for reported.
 type record struct {
-	site custody.Site // where the value was stored
-	time time.Time    // when
+	site custody.Site // where the value was stored, in verify mode
+	time time.Time    // when, in verify mode
 	zero bool         // the value is the zero V
 	deep bool         // the value reaches mutable memory; fp is its fingerprint
 	fp   uint64
@@ -79,8 +79,8 @@ func (m *Map[K, V]) typeInfo() *typeInfo {
 
 // box returns a new box for value: plain when custody is off. In observe and
 // verify modes it records whether value is zero and fingerprints what it
-// reaches, with the store site; skip is the argument that custody.Caller
-// needs in box to return that site.
+// reaches; in verify mode also the store site, for which skip is the
+// argument that custody.Caller needs in box.
 func (m *Map[K, V]) box(value V, mode custody.Mode, skip int) any {
 	if mode == custody.Off {
 		return &plain[V]{v: value}
@@ -94,7 +94,12 @@ func (m *Map[K, V]) box(value V, mode custody.Mode, skip int) any {
 		fp, deep = fingerprint(rv, m.typeInfo())
 	}
 	if zero || deep {
-		e.rec = &record{site: custody.Caller(skip), time: time.Now(), zero: zero, deep: deep, fp: fp}
+		e.rec = &record{zero: zero, deep: deep, fp: fp}
+		if mode == custody.Verify {
+			// Observe mode counts events and skips the store site, whose
+			// capture would be most of the cost of its Store.
+			e.rec.site, e.rec.time = custody.Caller(skip), time.Now()
+		}
 	}
 	return e
 }
@@ -174,7 +179,7 @@ func recordOf[V any](x any) *record {
 // time are the event's Other and OtherTime.
 func emit(k custody.Kind, key any, site custody.Site, stack custody.Stack, r *record, other bool) {
 	e := custody.Event{Kind: k, Site: site, Object: fmt.Sprint(key), Stack: stack}
-	if other && r != nil && r != clean {
+	if other && r != nil {
 		e.Other, e.OtherTime = r.site, r.time
 	}
 	custody.Emit(context.Background(), e)

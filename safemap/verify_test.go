@@ -85,7 +85,8 @@ func TestZeroValueEvents(t *testing.T) {
 	require.Equal(t, []custody.Kind{custody.MapZeroStored}, kinds(es))
 	assert.Equal(t, "a", es[0].Object)
 	assertSite(t, es[0].Site, storeLine, "zero store")
-	assert.NotEmpty(t, es[0].Stack)
+	require.NotEmpty(t, es[0].Stack)
+	assert.Equal(t, es[0].Site.Function(), es[0].Stack.Frames()[0].Function, "the stack starts at the store")
 
 	loads := []struct {
 		name string
@@ -165,7 +166,8 @@ func TestMutatedAfterLoadOrStore(t *testing.T) {
 	assert.Equal(t, "order-1", es[0].Object)
 	assertSite(t, es[0].Site, loadLine, "noticing Load")
 	assertSite(t, es[0].Other, storeLine, "LoadOrStore")
-	assert.NotEmpty(t, es[0].Stack)
+	require.NotEmpty(t, es[0].Stack)
+	assert.Equal(t, es[0].Site.Function(), es[0].Stack.Frames()[0].Function, "the stack starts at the load")
 	assert.False(t, es[0].OtherTime.IsZero())
 
 	o.Qty = 4
@@ -410,7 +412,8 @@ func TestSelfSynchronizedValues(t *testing.T) {
 }
 
 // Observe mode reports zero-value loads and the mutations a write finds,
-// without stacks, and does not fingerprint on loads or report zero stores.
+// with the site of the operation but neither stacks nor store sites, and
+// does not fingerprint on loads or report zero stores.
 func TestObserveMode(t *testing.T) {
 	rec := install(t, custody.Observe)
 	var m safemap.Map[string, *cachedOrder]
@@ -420,7 +423,8 @@ func TestObserveMode(t *testing.T) {
 	es := rec.take()
 	require.Equal(t, []custody.Kind{custody.MapZeroLoaded}, kinds(es))
 	assert.Nil(t, es[0].Stack)
-	assert.False(t, es[0].Other.IsZero())
+	assert.True(t, es[0].Other.IsZero(), "observe mode captured a store site")
+	assert.False(t, es[0].Site.IsZero())
 
 	o, _ := m.LoadOrStore("o", &cachedOrder{})
 	o.Qty = 1

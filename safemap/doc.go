@@ -5,8 +5,8 @@
 //     present, not that its value is useful; a cache that stored a zero and
 //     a fallback path that trusted ok wrote zero values onward. In verify
 //     and observe modes such a load is a [custody.MapZeroLoaded] event naming
-//     the key, the load site and the site that stored the zero (itself a
-//     [custody.MapZeroStored] event in verify mode).
+//     the key and the load site, and in verify mode the site that stored the
+//     zero (itself a [custody.MapZeroStored] event).
 //   - a stored value changed in place afterwards: a pointer returned by
 //     LoadOrStore and mutated by several goroutines. In verify mode every
 //     value that reaches mutable memory is fingerprinted when stored and
@@ -20,13 +20,15 @@
 //
 // With custody off (no sink installed) a Map is a sync.Map plus one atomic
 // load per operation. In observe mode (production telemetry) it reports
-// only those two kinds of event: zero-value loads, and mutations that a
-// write to the key (Store, Swap, Delete, LoadAndDelete, CompareAndSwap,
-// CompareAndDelete, Update, Clear) finds; loads do not fingerprint. In
-// verify mode (the test oracle) it also reports stores of zero values and
-// checks fingerprints on every operation. Values stored while custody was
-// off carry no record: a later zero-value load of one is reported without a
-// store site, and it is never checked for mutation.
+// only those two kinds of event, for counting: zero-value loads, and the
+// mutations that a write to the key (Store, Swap, Delete, LoadAndDelete,
+// CompareAndSwap, CompareAndDelete, Update, Clear) finds; loads do not
+// fingerprint, and store sites are not kept, so events carry the site of
+// the operation but no Other. In verify mode (the test oracle) every
+// operation checks fingerprints, stores of zero values are reported too,
+// and events carry stacks and store sites. A value stored while custody was
+// off carries no record: a later zero-value load of it is reported without
+// a store site, and it is never checked for mutation.
 //
 // # Facts
 //
@@ -45,4 +47,11 @@
 // reflect, runtime, unsafe, weak and unique packages, reached through a
 // pointer. Channels and functions count as their identity. A string counts
 // as its pointer and length: its bytes cannot change.
+//
+// A fingerprint reads memory that the program may be writing. A value
+// changed in place while another goroutine operates on its key is a data
+// race that the race detector reports in the fingerprint's code too; and if
+// what changes is a Go map inside the value, the runtime may stop the
+// program with "concurrent map iteration and map write". Both are the
+// mutation after store that verify mode exists to find.
 package safemap

@@ -9,12 +9,12 @@ import (
 )
 
 // Map is a [sync.Map] with typed keys and values that remembers, in
-// [custody.Verify] and [custody.Observe] modes, who stored what: it reports a
-// load that returns ok == true with a zero value ([custody.MapZeroLoaded]),
-// naming the site that stored the zero, and a stored value that was changed
-// in place afterwards ([custody.MapMutatedAfterStore]), naming the store and
-// the operation that noticed. With custody off it is a sync.Map and nothing
-// more.
+// [custody.Verify] and [custody.Observe] modes, what was stored: it reports
+// a load that returns ok == true with a zero value ([custody.MapZeroLoaded])
+// and a stored value that was changed in place afterwards
+// ([custody.MapMutatedAfterStore]), naming in verify mode the site of the
+// store as well as the operation's. With custody off it is a sync.Map and
+// nothing more. See the package documentation for what each mode checks.
 //
 // Like sync.Map, the Map type is specialized. Most code should use a plain Go
 // map instead, with a [sync.Mutex] or [sync.RWMutex], for better type safety
@@ -41,12 +41,16 @@ import (
 // synchronize themselves — a pointer to a struct with a sync.Mutex or a
 // sync/atomic field, a time.Location — are not looked into.
 //
-// Cost, measured against a sync.Map doing the same work (BenchmarkLoad and
-// BenchmarkStore, int keys and values): with custody off, Load costs one
-// atomic load more and allocates nothing more; Store allocates a small box
-// in place of the interface conversion sync.Map needs (two words plus the
-// value). In verify mode Load costs little more for values that reach no
-// mutable memory, and one fingerprint of the value for those that do.
+// Cost, measured against a sync.Map doing the same work with a type
+// assertion (BenchmarkLoad, BenchmarkStore and their Pointer variants, on a
+// noisy 2-core machine): with custody off, Load costs about one atomic load
+// more (1.0–1.1×) and allocates nothing; Store costs the same for a
+// non-pointer value, whose box replaces sync.Map's interface conversion, and
+// one 8-byte allocation more (about +30%) for a pointer. In observe mode
+// Load costs 1.1×, Store 1.2×, or about 400ns for a value that reaches
+// mutable memory, which is fingerprinted. In verify mode Load costs 1.1×, or
+// about 100ns for a small struct behind a pointer, whose fingerprint is
+// checked; Store 1.2×, or about 850ns with the store site.
 type Map[K comparable, V any] struct {
 	m sync.Map // K -> *plain[V] or *entry[V]
 
@@ -74,7 +78,7 @@ func (m *Map[K, V]) Load(key K) (value V, ok bool) {
 		return p.v, true
 	}
 	e := x.(*entry[V])
-	if mode != custody.Off && e.rec != clean {
+	if mode != custody.Off && e.rec.onLoad(mode) {
 		m.inspect(key, x, mode, zeroLoad, 2)
 	}
 	return e.v, true
@@ -289,7 +293,8 @@ func dynamicType(v reflect.Value) string {
 // the value fn saw is still in place when Update stores fn's result; another
 // goroutine's successful write is what makes fn run again. fn must therefore
 // have no side effects, must not block, and must not call methods of m for
-// key. Update panics if fn is nil.
+// key. If fn panics, the map is unchanged and the panic goes on. Update
+// panics if fn is nil.
 func (m *Map[K, V]) Update(key K, fn func(old V, loaded bool) (v V, keep bool)) (v V, kept bool) {
 	if fn == nil {
 		panic("safemap: Update with a nil fn")

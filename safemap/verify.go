@@ -48,6 +48,12 @@ type record struct {
 // mutable memory: there is nothing to check about it.
 var clean = new(record)
 
+// onLoad reports whether a load in mode (observe or verify) has anything to
+// report about the value r records: a zero, or in verify mode a mutation.
+func (r *record) onLoad(mode custody.Mode) bool {
+	return r.zero || (r.deep && mode == custody.Verify)
+}
+
 // needsLook reports whether an operation in a mode other than off has
 // anything to look at in box x: a plain box (is it zero?) or an entry whose
 // record is not clean.

@@ -62,7 +62,9 @@ type Map[K comparable, V any] struct {
 // no value is present. The ok result indicates whether value was found in
 // the map; it does not say that value is useful: a zero value may have been
 // stored. In observe and verify modes a load with ok == true of a zero value
-// is reported as [custody.MapZeroLoaded], with the site that stored it.
+// is reported as [custody.MapZeroLoaded], in verify mode with the site that
+// stored it; in verify mode Load also checks a value that reaches mutable
+// memory for changes since it was stored.
 func (m *Map[K, V]) Load(key K) (value V, ok bool) {
 	x, ok := m.m.Load(key)
 	p, isPlain := x.(*plain[V])
@@ -112,7 +114,8 @@ func (m *Map[K, V]) Clear() {
 
 // LoadOrStore returns the existing value for the key if present. Otherwise,
 // it stores and returns the given value. The loaded result is true if the
-// value was loaded, false if stored.
+// value was loaded, false if stored. A loaded zero value is reported as
+// [Map.Load] reports it.
 func (m *Map[K, V]) LoadOrStore(key K, value V) (actual V, loaded bool) {
 	mode := custody.Active()
 	x, loaded := m.m.Load(key) // spares the box when the key is present
@@ -132,7 +135,8 @@ func (m *Map[K, V]) LoadOrStore(key K, value V) (actual V, loaded bool) {
 }
 
 // LoadAndDelete deletes the value for a key, returning the previous value if
-// any. The loaded result reports whether the key was present.
+// any. The loaded result reports whether the key was present. A loaded zero
+// value is reported as [Map.Load] reports it.
 func (m *Map[K, V]) LoadAndDelete(key K) (value V, loaded bool) {
 	mode := custody.Active()
 	x, loaded := m.m.LoadAndDelete(key)
@@ -161,7 +165,8 @@ func (m *Map[K, V]) Delete(key K) {
 }
 
 // Swap swaps the value for a key and returns the previous value if any. The
-// loaded result reports whether the key was present.
+// loaded result reports whether the key was present. A loaded zero value is
+// reported as [Map.Load] reports it.
 func (m *Map[K, V]) Swap(key K, value V) (previous V, loaded bool) {
 	mode := custody.Active()
 	if mode == custody.Off {
@@ -292,9 +297,9 @@ func dynamicType(v reflect.Value) string {
 // may be called more than once, each time with the value then current, until
 // the value fn saw is still in place when Update stores fn's result; another
 // goroutine's successful write is what makes fn run again. fn must therefore
-// have no side effects, must not block, and must not call methods of m for
-// key. If fn panics, the map is unchanged and the panic goes on. Update
-// panics if fn is nil.
+// have no side effects and must not block; it must not write key in m
+// itself, or it runs again forever. If fn panics, the map is unchanged and
+// the panic goes on. Update panics if fn is nil.
 func (m *Map[K, V]) Update(key K, fn func(old V, loaded bool) (v V, keep bool)) (v V, kept bool) {
 	if fn == nil {
 		panic("safemap: Update with a nil fn")

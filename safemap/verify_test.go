@@ -460,6 +460,9 @@ func TestCheckAll(t *testing.T) {
 	b.Store(4242, s)
 	o.Qty = 1
 	s[0] = "y"
+	off := custody.SetSink(nil)
+	assert.Zero(t, safemap.CheckAll(), "CheckAll with custody off")
+	off()
 	n := safemap.CheckAll()
 	at := line() - 1
 	var found []custody.Event

@@ -27,7 +27,9 @@ import (
 // write, and overwrite entries for disjoint sets of keys.
 //
 // The zero Map is empty and ready for use. A Map must not be copied after
-// first use; go vet reports copies. Map is safe for concurrent use by
+// first use; go vet reports copies. As with sync.Map, a key of interface type
+// whose dynamic type is not comparable makes the operation panic (a runtime
+// error: the key cannot be hashed). Map is safe for concurrent use by
 // multiple goroutines, and its methods make the same memory-model promises
 // as sync.Map's.
 //

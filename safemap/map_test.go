@@ -162,6 +162,9 @@ func TestBadInput(t *testing.T) {
 	anys.Store("s", []int{1})
 	assert.False(t, anys.CompareAndSwap("s", 1, 2))
 
+	var keys safemap.Map[any, int]
+	assert.Panics(t, func() { keys.Store([]int{1}, 1) }, "a key that cannot be hashed")
+
 	var m safemap.Map[string, int]
 	assert.PanicsWithValue(t, "safemap: Update with a nil fn", func() { m.Update("a", nil) })
 	assert.PanicsWithValue(t, "safemap: Range with a nil f", func() { m.Range(nil) })

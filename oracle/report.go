@@ -103,7 +103,7 @@ func (f finding) String() string {
 		if !e.Other.IsZero() {
 			line("the zero value was stored at %s", e.Other)
 		} else {
-			line("the zero value was stored while custody was off, or by Range/CompareAndSwap")
+			line("the zero value was stored while custody was off or in observe mode (no site recorded)")
 		}
 	case custody.MapMutatedAfterStore:
 		fmt.Fprintf(&b, "value under key %q mutated in place after it was stored\n", e.Object)

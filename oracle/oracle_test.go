@@ -151,3 +151,25 @@ func TestSinkIsReferenceCounted(t *testing.T) {
 	assert.Equal(t, before, custody.CurrentSink())
 	runtime.Gosched()
 }
+
+func parkForTest(release chan struct{}) { <-release }
+
+func TestIgnoreTopFunctionAndAllowLeaks(t *testing.T) {
+	release := make(chan struct{})
+	defer close(release)
+
+	ignoring := newFake("TestIgnoring")
+	Check(ignoring, Settle(20*time.Millisecond),
+		IgnoreTopFunction("github.com/custody-go/custody/oracle.parkForTest"))
+	go parkForTest(release)
+	ignoring.finish()
+	assert.Empty(t, ignoring.verdict(), "the known-harmless goroutine is ignored")
+
+	allowing := newFake("TestAllowing")
+	Check(allowing, Settle(20*time.Millisecond), Allow(custody.GoroutineLeaked))
+	go func() { <-release }()
+	allowing.finish()
+	assert.Empty(t, allowing.verdict())
+	require.Len(t, allowing.logs, 1)
+	assert.Contains(t, allowing.logs[0], "oracle: allowed goroutine.leaked")
+}

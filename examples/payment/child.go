@@ -1,0 +1,90 @@
+package main
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"regexp"
+	"strings"
+
+	"github.com/custody-go/custody/oracle"
+)
+
+// The goroutine of a raw time.AfterFunc belongs to nobody: no test's verdict
+// can claim it. oracle.VerifyTestMain finds such goroutines once all the
+// tests of a package have run — and then exits. To show that verdict, the
+// demo runs such a variant in a child process, as `go test` runs a package:
+// the child runs it under VerifyTestMain (packageMain below), prints its
+// result as JSON on stdout and the package verdict on stderr.
+
+// runChild runs one variant of an incident in a child process.
+func runChild(inc *incident, variant string) (result, error) {
+	exe, err := os.Executable()
+	if err != nil {
+		return result{}, err
+	}
+	cmd := exec.Command(exe, "-incident="+inc.name, "-variant="+variant, "-package-verdict")
+	cmd.Env = append(os.Environ(), "OTEL_EXPORTER_OTLP_ENDPOINT=") // the child exports nothing
+	var stdout, stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	runErr := cmd.Run() // exit status 1: the package verdict found something
+	var r result
+	if err := json.Unmarshal(stdout.Bytes(), &r); err != nil {
+		return r, fmt.Errorf("payment: child %s/%s: %v: %s", inc.name, variant, errors.Join(runErr, err), stderr.Bytes())
+	}
+	r.Package = stderr.String()
+	if f, ok := nobodysFinding(r.Package); ok {
+		r.Findings = append(r.Findings, f)
+	}
+	return r, nil
+}
+
+// packageMain is the child's side: the variant runs as the only test of a
+// package under oracle.VerifyTestMain, which exits.
+func packageMain(inc *incident, variant string) {
+	oracle.VerifyTestMain(testingM(func() int {
+		var r result
+		err := withRedis(io.Discard, func(addr string) (err error) {
+			r, err = runHere(inc, variant, addr)
+			return err
+		})
+		if err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			return 2
+		}
+		json.NewEncoder(os.Stdout).Encode(r)
+		return 0
+	}))
+}
+
+// testingM is an oracle.TestingM that runs a function.
+type testingM func() int
+
+func (m testingM) Run() int { return m() }
+
+var goleakGoroutine = regexp.MustCompile(`Goroutine \d+ in state`)
+
+// nobodysFinding turns VerifyTestMain's report of goroutines nobody owns
+// (goleak's text) into a finding: how many, and where the first one of the
+// demo's is blocked.
+func nobodysFinding(report string) (finding, bool) {
+	const head = "oracle: goroutines nobody owns outlived the tests"
+	if !strings.Contains(report, head) {
+		return finding{}, false
+	}
+	f := finding{Headline: fmt.Sprintf("%s: %d (oracle.VerifyTestMain)", head[len("oracle: "):], len(goleakGoroutine.FindAllString(report, -1)))}
+	for _, s := range site.FindAllString(report, -1) {
+		if i := strings.Index(s, "payment/"); i >= 0 {
+			f.Details = append(f.Details, "blocked at "+s[i:])
+			break
+		}
+	}
+	if strings.Contains(report, "created by time.goFunc") {
+		f.Details = append(f.Details, "created by time.goFunc: a raw time.AfterFunc")
+	}
+	return f, true
+}

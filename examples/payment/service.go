@@ -80,18 +80,7 @@ func start(ctx context.Context, name, variant, redisAddr string, orders int) (*s
 		id := orderID(i)
 		s.db[id] = Order{ID: id, Amount: int64(1000 + 10*i), Status: "new"}
 	}
-	mux := http.NewServeMux()
-	mux.HandleFunc("GET /orders/{id}", s.handle(func(ctx context.Context, id string) (any, error) { return s.getOrder(ctx, id) }))
-	mux.HandleFunc("POST /orders/{id}/pay", s.handle(func(ctx context.Context, id string) (any, error) { return nil, s.pay(ctx, id) }))
-	mux.HandleFunc("POST /orders/{id}/authorize", s.handle(func(ctx context.Context, id string) (any, error) { return s.authorize(ctx, id) }))
-	mux.HandleFunc("POST /orders/{id}/capture", s.handle(func(ctx context.Context, id string) (any, error) { return nil, s.capture(ctx, id) }))
-	mux.HandleFunc("POST /orders/{id}/items", func(w http.ResponseWriter, r *http.Request) {
-		s.handle(func(ctx context.Context, id string) (any, error) {
-			return nil, s.addItem(ctx, id, r.URL.Query().Get("sku"))
-		})(w, r)
-	})
-	mux.HandleFunc("GET /orders/{id}/quote", s.handle(func(ctx context.Context, id string) (any, error) { return s.quote(ctx, id) }))
-	s.srv = httptest.NewUnstartedServer(mux)
+	s.srv = httptest.NewUnstartedServer(s.routes())
 	s.srv.Config.BaseContext = func(net.Listener) context.Context { return ctx }
 	s.srv.Start()
 	return s, nil
@@ -111,10 +100,34 @@ func orderID(i int) string { return fmt.Sprintf("order-%02d", i) }
 
 func (s *service) key(id string) string { return s.prefix + id }
 
-// handle adapts fn to an HTTP handler: the path's {id} in, JSON out.
-func (s *service) handle(fn func(ctx context.Context, id string) (any, error)) http.HandlerFunc {
-	return func(w http.ResponseWriter, r *http.Request) {
-		v, err := fn(r.Context(), r.PathValue("id"))
+// routes returns the service's HTTP API. The code of each handler is in the
+// file of its incident.
+func (s *service) routes() *http.ServeMux {
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /orders/{id}", func(w http.ResponseWriter, r *http.Request) {
+		reply(w)(s.getOrder(r.Context(), r.PathValue("id")))
+	})
+	mux.HandleFunc("POST /orders/{id}/pay", func(w http.ResponseWriter, r *http.Request) {
+		reply(w)(nil, s.pay(r.Context(), r.PathValue("id")))
+	})
+	mux.HandleFunc("POST /orders/{id}/authorize", func(w http.ResponseWriter, r *http.Request) {
+		reply(w)(s.authorize(r.Context(), r.PathValue("id")))
+	})
+	mux.HandleFunc("POST /orders/{id}/capture", func(w http.ResponseWriter, r *http.Request) {
+		reply(w)(nil, s.capture(r.Context(), r.PathValue("id")))
+	})
+	mux.HandleFunc("POST /orders/{id}/items", func(w http.ResponseWriter, r *http.Request) {
+		reply(w)(nil, s.addItem(r.Context(), r.PathValue("id"), r.URL.Query().Get("sku")))
+	})
+	mux.HandleFunc("GET /orders/{id}/quote", func(w http.ResponseWriter, r *http.Request) {
+		reply(w)(s.quote(r.Context(), r.PathValue("id")))
+	})
+	return mux
+}
+
+// reply returns a function that answers with v as JSON, or with err.
+func reply(w http.ResponseWriter) func(v any, err error) {
+	return func(v any, err error) {
 		if err != nil {
 			http.Error(w, err.Error(), http.StatusInternalServerError)
 			return

@@ -1,0 +1,178 @@
+package otelbridge
+
+import (
+	"fmt"
+	"reflect"
+	"time"
+
+	"go.opentelemetry.io/otel/attribute"
+	semconv "go.opentelemetry.io/otel/semconv/v1.43.0"
+
+	"github.com/custody-go/custody"
+)
+
+// Attribute keys of spans, span events and metrics. The package comment
+// lists which of them go where.
+const (
+	goroutineIDKey       = attribute.Key("custody.goroutine.id")
+	goroutineNameKey     = attribute.Key("custody.goroutine.name")
+	goroutineParentKey   = attribute.Key("custody.goroutine.parent")
+	goroutineParentIDKey = attribute.Key("custody.goroutine.parent_id")
+	goroutineOwnerKey    = attribute.Key("custody.goroutine.owner")
+	goroutineChainKey    = attribute.Key("custody.goroutine.chain")
+	cancelLatencyKey     = attribute.Key("custody.goroutine.cancel_latency")
+	contextErrorKey      = attribute.Key("custody.context.error")
+
+	chanNameKey       = attribute.Key("custody.chan.name")
+	chanOwnerKey      = attribute.Key("custody.chan.owner")
+	chanNewOwnerKey   = attribute.Key("custody.chan.new_owner")
+	chanMadeAtKey     = attribute.Key("custody.chan.made_at")
+	chanClosedByKey   = attribute.Key("custody.chan.closed_by")
+	chanClosedAtKey   = attribute.Key("custody.chan.closed_at")
+	chanSinceCloseKey = attribute.Key("custody.chan.since_close")
+
+	mapKeyKey      = attribute.Key("custody.map.key")
+	mapStoredAtKey = attribute.Key("custody.map.stored_at")
+	mapStoredByKey = attribute.Key("custody.map.stored_by")
+)
+
+// eventNames holds each kind's span event name: "custody." and the kind's
+// stable name, such as "custody.chan.double_close".
+var eventNames = func() map[custody.Kind]string {
+	m := make(map[custody.Kind]string)
+	for _, k := range custody.Kinds() {
+		m[k] = "custody." + k.String()
+	}
+	return m
+}()
+
+// siteAttrs appends the semantic-convention code attributes of s: the
+// function, file and line. An unknown site adds nothing.
+func siteAttrs(attrs []attribute.KeyValue, s custody.Site) []attribute.KeyValue {
+	f := s.Frame()
+	if f.PC == 0 && f.File == "" {
+		return attrs
+	}
+	return append(attrs,
+		semconv.CodeFunctionName(f.Function),
+		semconv.CodeFilePath(f.File),
+		semconv.CodeLineNumber(f.Line),
+	)
+}
+
+// goroutineAttrs returns the attributes of the span of the owned goroutine g:
+// its identity, its spawn site, its parent and the owner at the root of its
+// chain.
+func goroutineAttrs(g *custody.Goroutine) []attribute.KeyValue {
+	attrs := make([]attribute.KeyValue, 0, 9)
+	attrs = append(attrs,
+		goroutineIDKey.Int64(int64(g.ID)),
+		goroutineNameKey.String(g.Name),
+	)
+	attrs = siteAttrs(attrs, g.Spawn)
+	if p := g.Parent; p != nil {
+		attrs = append(attrs,
+			goroutineParentKey.String(p.Name),
+			goroutineParentIDKey.Int64(int64(p.ID)),
+			goroutineOwnerKey.String(g.Root().Name),
+			goroutineChainKey.String(g.Chain()),
+		)
+	}
+	return attrs
+}
+
+// actorAttrs appends the identity of g, the goroutine that performed an
+// operation, when there is one.
+func actorAttrs(attrs []attribute.KeyValue, g *custody.Goroutine) []attribute.KeyValue {
+	if g == nil {
+		return attrs
+	}
+	return append(attrs,
+		goroutineNameKey.String(g.Name),
+		goroutineIDKey.Int64(int64(g.ID)),
+	)
+}
+
+// chanAttrs returns the attributes of the span event of a channel event.
+func chanAttrs(e *custody.Event) []attribute.KeyValue {
+	attrs := make([]attribute.KeyValue, 0, 12)
+	attrs = append(attrs, chanNameKey.String(e.Object))
+	attrs = actorAttrs(attrs, e.Goroutine)
+	attrs = siteAttrs(attrs, e.Site)
+	if e.Owner != nil {
+		attrs = append(attrs, chanOwnerKey.String(e.Owner.Name))
+	}
+	if !e.Made.IsZero() {
+		attrs = append(attrs, chanMadeAtKey.String(e.Made.String()))
+	}
+	switch e.Kind {
+	case custody.ChanHandoff:
+		if e.OtherGoroutine != nil {
+			attrs = append(attrs, chanNewOwnerKey.String(e.OtherGoroutine.Name))
+		}
+	case custody.ChanSendAfterClose, custody.ChanDoubleClose:
+		if e.OtherGoroutine != nil {
+			attrs = append(attrs, chanClosedByKey.String(e.OtherGoroutine.Name))
+		}
+		if !e.Other.IsZero() {
+			attrs = append(attrs, chanClosedAtKey.String(e.Other.String()))
+		}
+		if !e.OtherTime.IsZero() && !e.Time.IsZero() {
+			attrs = append(attrs, chanSinceCloseKey.Float64(seconds(e.Time.Sub(e.OtherTime))))
+		}
+	}
+	return attrs
+}
+
+// mapAttrs returns the attributes of the span event of a map event.
+func mapAttrs(e *custody.Event) []attribute.KeyValue {
+	attrs := make([]attribute.KeyValue, 0, 9)
+	attrs = append(attrs, mapKeyKey.String(e.Object))
+	attrs = actorAttrs(attrs, e.Goroutine)
+	attrs = siteAttrs(attrs, e.Site)
+	if !e.Other.IsZero() {
+		attrs = append(attrs, mapStoredAtKey.String(e.Other.String()))
+	}
+	if e.OtherGoroutine != nil {
+		attrs = append(attrs, mapStoredByKey.String(e.OtherGoroutine.Name))
+	}
+	return attrs
+}
+
+// exceptionAttrs returns the semantic-convention attributes of the exception
+// event of a panic: the panic value's type and text, and the stack where it
+// happened.
+func exceptionAttrs(e *custody.Event) []attribute.KeyValue {
+	attrs := []attribute.KeyValue{
+		semconv.ExceptionType(typeName(e.Value)),
+		semconv.ExceptionMessage(panicMessage(e.Value)),
+	}
+	if len(e.Stack) > 0 {
+		attrs = append(attrs, semconv.ExceptionStacktrace(e.Stack.String()))
+	}
+	return attrs
+}
+
+// typeName returns the package-qualified name of v's dynamic type, such as
+// "runtime.boundsError" or "string".
+func typeName(v any) string {
+	t := reflect.TypeOf(v)
+	if t == nil {
+		return "<nil>"
+	}
+	if t.PkgPath() != "" && t.Name() != "" {
+		return t.PkgPath() + "." + t.Name()
+	}
+	return t.String()
+}
+
+// panicMessage formats a panic value as the runtime would after "panic: ".
+func panicMessage(v any) string {
+	if err, ok := v.(error); ok {
+		return err.Error()
+	}
+	return fmt.Sprint(v)
+}
+
+// seconds returns d in seconds, the unit OpenTelemetry uses for durations.
+func seconds(d time.Duration) float64 { return d.Seconds() }

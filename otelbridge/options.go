@@ -1,0 +1,78 @@
+package otelbridge
+
+import (
+	"time"
+
+	"go.opentelemetry.io/otel"
+	"go.opentelemetry.io/otel/metric"
+	"go.opentelemetry.io/otel/trace"
+)
+
+// config holds what the options choose. newConfig sets the defaults before
+// applying the caller's options.
+type config struct {
+	tracerProvider trace.TracerProvider
+	meterProvider  metric.MeterProvider
+	cancelGrace    time.Duration
+}
+
+// An Option configures [Install] or [NewSink].
+type Option interface {
+	apply(*config)
+}
+
+type optionFunc func(*config)
+
+func (f optionFunc) apply(c *config) { f(c) }
+
+// newConfig returns the configuration opts describe. The global providers
+// are looked up here, when the sink is made, and never set: a provider
+// registered later with otel.SetTracerProvider still receives the bridge's
+// spans, because the global provider delegates to it.
+func newConfig(opts ...Option) config {
+	c := config{
+		tracerProvider: otel.GetTracerProvider(),
+		meterProvider:  otel.GetMeterProvider(),
+	}
+	for _, o := range opts {
+		if o != nil {
+			o.apply(&c)
+		}
+	}
+	return c
+}
+
+// WithTracerProvider sets the provider of the tracer that makes the owned
+// goroutines' spans. Without it, or with a nil provider, the bridge uses the
+// global provider (otel.GetTracerProvider) as it is when the sink is made.
+func WithTracerProvider(tp trace.TracerProvider) Option {
+	return optionFunc(func(c *config) {
+		if tp != nil {
+			c.tracerProvider = tp
+		}
+	})
+}
+
+// WithMeterProvider sets the provider of the meter that makes the bridge's
+// instruments. Without it, or with a nil provider, the bridge uses the global
+// provider (otel.GetMeterProvider) as it is when the sink is made.
+func WithMeterProvider(mp metric.MeterProvider) Option {
+	return optionFunc(func(c *config) {
+		if mp != nil {
+			c.meterProvider = mp
+		}
+	})
+}
+
+// WithCancelGrace sets how long an owned goroutine may keep running after its
+// context is done before it is reported as ignoring cancellation (a
+// custody.goroutine.ignored_cancel span event and the
+// custody.goroutine.ignored_cancels counter); see [custody.CancelGrace].
+// Without it, or with d <= 0, the grace is [custody.DefaultCancelGrace].
+func WithCancelGrace(d time.Duration) Option {
+	return optionFunc(func(c *config) {
+		if d > 0 {
+			c.cancelGrace = d
+		}
+	})
+}

@@ -1,0 +1,326 @@
+package otelbridge
+
+import (
+	"context"
+	"fmt"
+	"reflect"
+	"sync/atomic"
+	"time"
+
+	"go.opentelemetry.io/otel"
+	"go.opentelemetry.io/otel/codes"
+	"go.opentelemetry.io/otel/metric"
+	semconv "go.opentelemetry.io/otel/semconv/v1.43.0"
+	"go.opentelemetry.io/otel/trace"
+
+	"github.com/custody-go/custody"
+)
+
+// Install makes a sink with [NewSink] and installs it with [custody.SetSink],
+// putting custody in [custody.Observe] mode. The returned function restores
+// the sink that was active before; call it when the program, or the test,
+// is done.
+//
+// Owned goroutines started before Install get no span and are not counted;
+// those still running when uninstall is called keep their spans open (they
+// are never exported) and stay counted as running.
+func Install(opts ...Option) (uninstall func()) {
+	return custody.SetSink(NewSink(opts...))
+}
+
+// NewSink returns the OpenTelemetry [custody.Sink] without installing it,
+// for combining with others through [custody.Tee]. It is safe for concurrent
+// use. Its instruments are made here; a provider that refuses one is
+// reported to otel.Handle and that instrument records nothing.
+func NewSink(opts ...Option) custody.Sink {
+	c := newConfig(opts...)
+	s := &sink{
+		tracer: c.tracerProvider.Tracer(ScopeName,
+			trace.WithInstrumentationVersion(Version),
+			trace.WithSchemaURL(semconv.SchemaURL)),
+		grace:         c.cancelGrace,
+		goroutineOpts: newOptsCache(goroutineNameKey),
+		chanOpts:      newOptsCache(chanNameKey),
+	}
+	s.inst = newInstruments(c.meterProvider.Meter(ScopeName,
+		metric.WithInstrumentationVersion(Version),
+		metric.WithSchemaURL(semconv.SchemaURL)), s.goroutineOpts)
+	s.flushers = appendFlusher(s.flushers, c.tracerProvider)
+	s.flushers = appendFlusher(s.flushers, c.meterProvider)
+	return s
+}
+
+type sink struct {
+	tracer        trace.Tracer
+	inst          *instruments
+	grace         time.Duration
+	goroutineOpts *optsCache // by goroutine name
+	chanOpts      *optsCache // by channel name
+	flushers      []flusher  // the providers, if they can flush
+}
+
+// A flusher is a provider that can export what it holds now, as the SDK's
+// TracerProvider and MeterProvider can.
+type flusher interface {
+	ForceFlush(context.Context) error
+}
+
+func appendFlusher(fs []flusher, p any) []flusher {
+	if f, ok := p.(flusher); ok {
+		return append(fs, f)
+	}
+	return fs
+}
+
+// panicFlushTimeout bounds the flush after a goroutine that panicked
+// exits: in observe mode the panic is raised again and crashes the process
+// right after.
+const panicFlushTimeout = 2 * time.Second
+
+// owned is what the bridge keeps for an owned goroutine while it runs: its
+// record, its span and its measurement options. It is also the outermost
+// layer of the context the goroutine runs with, wrapping the context that
+// holds the span, so that the state and the layer that carries it are one
+// allocation.
+type owned struct {
+	context.Context // holds span
+
+	g        *custody.Goroutine
+	span     trace.Span
+	opts     *measureOpts
+	panicked atomic.Bool
+}
+
+type ownedKey struct{}
+
+// Value returns o for the bridge's key, and asks the context it wraps for
+// any other. It tests the key's type rather than comparing interfaces,
+// which would call into the runtime: ownedFrom runs at the end of every
+// owned goroutine, on a stack with little room left.
+func (o *owned) Value(key any) any {
+	if _, ok := key.(ownedKey); ok {
+		return o
+	}
+	return o.Context.Value(key)
+}
+
+// String describes the context as the context package's own do.
+func (o *owned) String() string {
+	name := reflect.TypeOf(o.Context).String()
+	if s, ok := o.Context.(fmt.Stringer); ok {
+		name = s.String()
+	}
+	return name + ".WithValue(otelbridge, " + o.g.String() + ")"
+}
+
+// ownedFrom returns what GoroutineContext stored in ctx for g, or nil when
+// this bridge did not start g's span (it was installed later, or another
+// sink made ctx).
+func ownedFrom(ctx context.Context, g *custody.Goroutine) *owned {
+	if g == nil {
+		return nil
+	}
+	o, _ := ctx.Value(ownedKey{}).(*owned)
+	if o == nil || o.g != g {
+		return nil
+	}
+	return o
+}
+
+// Mode returns [custody.Observe].
+func (s *sink) Mode() custody.Mode { return custody.Observe }
+
+// CancelGrace returns the grace chosen with [WithCancelGrace], or 0 for
+// custody's default.
+func (s *sink) CancelGrace() time.Duration { return s.grace }
+
+// GoroutineContext starts the span of the owned goroutine g as a child of
+// the span in ctx, counts g as running, and returns ctx with the span in it.
+// safego calls it before it starts g.
+func (s *sink) GoroutineContext(ctx context.Context, g *custody.Goroutine) context.Context {
+	if g == nil {
+		return ctx
+	}
+	if ctx == nil {
+		ctx = context.Background()
+	}
+	ctx, span := s.tracer.Start(ctx, g.Name)
+	if span.IsRecording() {
+		span.SetAttributes(goroutineAttrs(g)...)
+	}
+	o := &owned{Context: ctx, g: g, span: span, opts: s.goroutineOpts.get(g.Name)}
+	o.opts.live.Add(1)
+	return o
+}
+
+// Emit turns e into span events and measurements. ctx is the operation's
+// context: for goroutine kinds the owned goroutine's own, which holds its
+// span.
+func (s *sink) Emit(ctx context.Context, e custody.Event) {
+	if ctx == nil {
+		ctx = context.Background()
+	}
+	switch e.Kind {
+	case custody.GoroutineContextDone:
+		s.contextDone(ctx, &e)
+	case custody.GoroutineIgnoredCancel:
+		s.ignoredCancel(ctx, &e)
+	case custody.GoroutinePanicked:
+		s.panicked(ctx, &e)
+	case custody.GoroutineExited:
+		s.exited(ctx, &e)
+	case custody.ChanClosed, custody.ChanHandoff:
+		s.chanEvent(ctx, &e, nil)
+	case custody.ChanSendAfterClose:
+		s.chanEvent(ctx, &e, s.inst.sendsAfterClose)
+	case custody.ChanDoubleClose:
+		s.chanEvent(ctx, &e, s.inst.doubleCloses)
+	case custody.ChanCloseByNonOwner:
+		s.chanEvent(ctx, &e, s.inst.nonOwnerCloses)
+	case custody.MapZeroStored:
+		s.mapEvent(ctx, &e, nil)
+	case custody.MapZeroLoaded:
+		s.mapEvent(ctx, &e, s.inst.zeroLoads)
+	case custody.MapMutatedAfterStore:
+		s.mapEvent(ctx, &e, s.inst.mutationsAfterStore)
+	}
+}
+
+// goroutineOptsFor returns the measurement options of the goroutine an
+// event is about.
+func (s *sink) goroutineOptsFor(o *owned, g *custody.Goroutine) []metric.AddOption {
+	if o != nil {
+		return o.opts.add
+	}
+	if g != nil {
+		return s.goroutineOpts.get(g.Name).add
+	}
+	return nil
+}
+
+func (s *sink) contextDone(ctx context.Context, e *custody.Event) {
+	o := ownedFrom(ctx, e.Goroutine)
+	if o == nil || !o.span.IsRecording() {
+		return
+	}
+	var msg string
+	if e.Err != nil {
+		msg = e.Err.Error()
+	}
+	o.span.AddEvent(eventNames[e.Kind], trace.WithTimestamp(e.Time),
+		trace.WithAttributes(contextErrorKey.String(msg)))
+}
+
+func (s *sink) ignoredCancel(ctx context.Context, e *custody.Event) {
+	o := ownedFrom(ctx, e.Goroutine)
+	s.inst.ignoredCancels.Add(ctx, 1, s.goroutineOptsFor(o, e.Goroutine)...)
+	if o == nil || !o.span.IsRecording() {
+		return
+	}
+	o.span.AddEvent(eventNames[e.Kind], trace.WithTimestamp(e.Time),
+		trace.WithAttributes(cancelLatencyKey.Float64(seconds(e.Latency))))
+}
+
+func (s *sink) panicked(ctx context.Context, e *custody.Event) {
+	o := ownedFrom(ctx, e.Goroutine)
+	s.inst.panics.Add(ctx, 1, s.goroutineOptsFor(o, e.Goroutine)...)
+	if o == nil {
+		return
+	}
+	o.panicked.Store(true)
+	if !o.span.IsRecording() {
+		return
+	}
+	// The exception event span.RecordError would add, but with the panic's
+	// type and stack rather than a wrapper's type and the sink's stack.
+	o.span.AddEvent(semconv.ExceptionEventName, trace.WithTimestamp(e.Time),
+		trace.WithAttributes(exceptionAttrs(e)...))
+	o.span.SetAttributes(semconv.ErrorTypeKey.String(typeName(e.Value)))
+	o.span.SetStatus(codes.Error, "panic: "+panicMessage(e.Value))
+}
+
+// exited is called at the end of every owned goroutine, whose stack is
+// often still the initial one: its frame and those below it are kept small,
+// the rare work out of line, so that the stack need not grow to report the
+// exit.
+func (s *sink) exited(ctx context.Context, e *custody.Event) {
+	o := ownedFrom(ctx, e.Goroutine)
+	if e.Latency > 0 || e.Err != nil {
+		s.cancelled(ctx, o, e)
+	}
+	if o == nil {
+		return
+	}
+	o.opts.live.Add(-1)
+	if o.span.IsRecording() {
+		endSpan(o.span, e)
+	}
+	if o.panicked.Load() {
+		s.flush(ctx)
+	}
+}
+
+// cancelled records the latency of the exit of a goroutine whose context was
+// done.
+//
+//go:noinline
+func (s *sink) cancelled(ctx context.Context, o *owned, e *custody.Event) {
+	var opts []metric.RecordOption
+	if o != nil {
+		opts = o.opts.record
+	} else if e.Goroutine != nil {
+		opts = s.goroutineOpts.get(e.Goroutine.Name).record
+	}
+	s.inst.cancelDuration.Record(ctx, seconds(e.Latency), opts...)
+}
+
+// endSpan ends the recording span of a goroutine that exited, with the
+// latency of its exit if its context was done.
+//
+//go:noinline
+func endSpan(span trace.Span, e *custody.Event) {
+	if e.Latency > 0 || e.Err != nil {
+		latency := cancelLatencyKey.Float64(seconds(e.Latency))
+		span.SetAttributes(latency)
+		span.AddEvent(eventNames[e.Kind], trace.WithTimestamp(e.Time), trace.WithAttributes(latency))
+	}
+	span.End(trace.WithTimestamp(e.Time))
+}
+
+// flush asks the providers to export what they hold, so that the span and
+// the count of a panic reach the backend before the panic, raised again,
+// ends the process.
+//
+//go:noinline
+func (s *sink) flush(ctx context.Context) {
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), panicFlushTimeout)
+	defer cancel()
+	for _, f := range s.flushers {
+		if err := f.ForceFlush(ctx); err != nil {
+			otel.Handle(err)
+		}
+	}
+}
+
+func (s *sink) chanEvent(ctx context.Context, e *custody.Event, c metric.Int64Counter) {
+	if c != nil {
+		c.Add(ctx, 1, s.chanOpts.get(e.Object).add...)
+	}
+	span := trace.SpanFromContext(ctx)
+	if !span.IsRecording() {
+		return
+	}
+	span.AddEvent(eventNames[e.Kind], trace.WithTimestamp(e.Time), trace.WithAttributes(chanAttrs(e)...))
+}
+
+func (s *sink) mapEvent(ctx context.Context, e *custody.Event, c metric.Int64Counter) {
+	if c != nil {
+		// No attributes: map keys are unbounded, and maps have no name.
+		c.Add(ctx, 1)
+	}
+	span := trace.SpanFromContext(ctx)
+	if !span.IsRecording() {
+		return
+	}
+	span.AddEvent(eventNames[e.Kind], trace.WithTimestamp(e.Time), trace.WithAttributes(mapAttrs(e)...))
+}

@@ -2,6 +2,8 @@ package safego
 
 import (
 	"context"
+	"fmt"
+	"reflect"
 	"runtime"
 	"runtime/pprof"
 	"strconv"
@@ -79,15 +81,33 @@ func start(ctx context.Context, name string, fn func(context.Context), site cust
 // spawn starts fn as an owned goroutine whose parent is ctx's identity.
 func spawn(ctx context.Context, name string, fn func(context.Context), site custody.Site, stack custody.Stack) {
 	o := newOwned(ctx, custody.FromContext(ctx), name, site)
+	o.fn = fn
 	o.spawned(stack) // before the go statement: the sink knows the goroutine before it can exit
-	go o.run(fn)
+	o.wake = o.run
+	go o.wake()
 }
 
 // An owned is the state of one owned goroutine while it runs: its record,
 // its context, and the watch on that context.
+//
+// An owned is also the innermost layer of the goroutine's context: a
+// [context.Context] that wraps the context the goroutine was given and
+// carries its record, as [custody.NewContext] would, so that the state and
+// that layer are one allocation.
 type owned struct {
+	context.Context // the context the goroutine was given
+
 	rec *custody.Goroutine
-	ctx context.Context // the context fn runs with
+	ctx context.Context // the context fn runs with: o, as the sink adjusted it, with pprof labels
+	fn  func(context.Context)
+	// wake is the context watch's callback. For a goroutine started by Go
+	// it is run, which the go statement runs first: one function value, not
+	// two. Group members, whose goroutines errgroup starts, use onDone.
+	wake func()
+	// started is set by run when it starts as the goroutine's body.
+	started bool
+	// reported is set by run once it has reported the exit, for ended.
+	reported bool
 
 	// unwatch stops the context.AfterFunc that calls onDone; nil when ctx
 	// can never be done.
@@ -102,18 +122,59 @@ type owned struct {
 	grace    *time.Timer // calls onGrace CancelGrace after doneAt
 }
 
+// recordKey is the key [custody.FromContext] looks a record up with. The
+// root package keeps its type unexported; a context that notes the key it
+// is asked for recovers the value without depending on the type.
+var recordKey = func() any {
+	var p keyProbe
+	custody.FromContext(&p)
+	return p.key
+}()
+
+type keyProbe struct {
+	context.Context
+	key any
+}
+
+func (p *keyProbe) Value(key any) any {
+	p.key = key
+	return nil
+}
+
+// Value returns the record for custody's key, and asks the context the
+// goroutine was given for any other.
+func (o *owned) Value(key any) any {
+	if key == recordKey {
+		return o.rec
+	}
+	return o.Context.Value(key)
+}
+
+// String describes the context as the context package's own do.
+func (o *owned) String() string {
+	return contextName(o.Context) + ".WithValue(custody, " + o.rec.String() + ")"
+}
+
+func contextName(c context.Context) string {
+	if s, ok := c.(fmt.Stringer); ok {
+		return s.String()
+	}
+	return reflect.TypeOf(c).String()
+}
+
 // newOwned makes the record of a goroutine about to start and the context it
 // will run with: ctx carrying the record, as the active sink adjusts it, with
 // the record's pprof labels.
 func newOwned(ctx context.Context, parent *custody.Goroutine, name string, site custody.Site) *owned {
-	rec := custody.NewGoroutine(parent, name, site)
-	gctx := custody.GoroutineContext(custody.NewContext(ctx, rec), rec)
-	gctx = pprof.WithLabels(gctx, pprof.Labels(
-		custody.LabelID, strconv.FormatUint(rec.ID, 10),
+	o := &owned{Context: ctx, rec: custody.NewGoroutine(parent, name, site)}
+	o.ctx = pprof.WithLabels(custody.GoroutineContext(o, o.rec), pprof.Labels(
+		custody.LabelID, strconv.FormatUint(o.rec.ID, 10),
 		custody.LabelName, name))
-	return &owned{rec: rec, ctx: gctx}
+	return o
 }
 
+// spawned reports the spawn.
+//
 //go:noinline
 func (o *owned) spawned(stack custody.Stack) {
 	custody.Emit(o.ctx, custody.Event{
@@ -125,24 +186,48 @@ func (o *owned) spawned(stack custody.Stack) {
 	})
 }
 
-// run is the body of a goroutine started by Go.
-func (o *owned) run(fn func(context.Context)) {
+// run is the body of a goroutine started by Go the first time it is called,
+// and the context watch's callback after that: begin registers the watch,
+// so the watch cannot call run before the body has started.
+//
+// As the body, run reports the exit itself when fn returns, and leaves to
+// the deferred ended only a panic or a runtime.Goexit in fn: at the exit
+// report the stack then holds two frames of safego's, not four.
+func (o *owned) run() {
+	if o.started {
+		o.onDone()
+		return
+	}
+	o.started = true
 	o.begin()
-	defer o.end()
-	fn(o.ctx)
+	defer o.ended()
+	o.fn(o.ctx)
+	o.exit()
+	o.reported = true
 }
 
 // begin labels the calling goroutine and starts watching its context.
 func (o *owned) begin() {
 	pprof.SetGoroutineLabels(o.ctx)
-	if o.ctx.Done() != nil {
+	if done := o.ctx.Done(); done != nil {
+		// Watch the context the goroutine was given, not the layers added
+		// to it, unless a sink's layer changed when it is done: the
+		// context package finds its cancelCtx through fewer Value calls.
+		watched := o.ctx
+		if o.Context.Done() == done {
+			watched = o.Context
+		}
 		o.pending.Add(1) // onDone's
-		o.unwatch = context.AfterFunc(o.ctx, o.onDone)
+		o.unwatch = context.AfterFunc(watched, o.wake)
 	}
 }
 
-// end is deferred by run. It reports the exit, and a panic in fn.
-func (o *owned) end() {
+// ended is deferred by run. It reports a panic in fn and the exit, or only
+// the exit when fn called runtime.Goexit.
+func (o *owned) ended() {
+	if o.reported {
+		return // fn returned and run reported the exit
+	}
 	if v := recover(); v != nil {
 		o.repanic(v)
 		return
@@ -219,36 +304,34 @@ func (o *owned) onGrace() {
 
 // exit stops the watch, waits for the watch callbacks already running to
 // report, and reports the exit.
-func (o *owned) exit() {
-	now := time.Now()
-	if o.unwatch != nil && o.unwatch() {
-		o.pending.Done() // onDone will never run
-	}
-	o.mu.Lock()
-	o.returned = true
-	grace := o.grace
-	o.mu.Unlock()
-	if grace != nil && grace.Stop() {
-		o.pending.Done() // onGrace will never run
-	}
-	o.pending.Wait()
-	o.exited(now)
-}
-
-// exited reports the exit at now.
 //
-//go:noinline
-func (o *owned) exited(now time.Time) {
+// An owned goroutine's stack is at its shallowest here, but it is often
+// still the initial 2 KB one: the frames down to the sink's Emit are kept
+// few so that a sink finds room and the stack does not have to grow just to
+// report the exit.
+func (o *owned) exit() {
 	e := custody.Event{
 		Kind:      custody.GoroutineExited,
-		Time:      now,
+		Time:      time.Now(),
 		Site:      o.rec.Spawn,
 		Goroutine: o.rec,
 	}
-	if !o.doneAt.IsZero() { // written by onDone, which pending.Wait waited for
-		e.Latency = max(now.Sub(o.doneAt), 0)
+	if o.unwatch != nil && !o.unwatch() {
+		// onDone has run or is about to: wait for its event, and for
+		// onGrace's if it armed the timer and the timer has fired.
+		o.mu.Lock()
+		o.returned = true
+		grace := o.grace
+		o.mu.Unlock()
+		if grace != nil && grace.Stop() {
+			o.pending.Done() // onGrace will never run
+		}
+		o.pending.Wait()
+		e.Latency = max(e.Time.Sub(o.doneAt), 0) // written by onDone, which pending.Wait waited for
 		e.Err = o.ctx.Err()
 	}
+	// Otherwise onDone will never run, nor will onGrace: nothing else
+	// touches o, and pending's count, left at one, is never waited for.
 	custody.Emit(o.ctx, e)
 }
 

@@ -315,6 +315,23 @@ func TestGoPanicVerify(t *testing.T) {
 
 func panicker() { panic("boom") }
 
+// TestGoGoexit covers the exit of a goroutine whose function does not
+// return: runtime.Goexit runs the deferred calls only.
+func TestGoGoexit(t *testing.T) {
+	for _, mode := range []custody.Mode{custody.Observe, custody.Verify} {
+		t.Run(mode.String(), func(t *testing.T) {
+			r := install(t, mode)
+			ctx, cancel := context.WithCancel(t.Context())
+			defer cancel()
+			safego.Go(ctx, "quitter", func(context.Context) { runtime.Goexit() })
+			exited := r.waitFor(t, "quitter", custody.GoroutineExited)
+			assert.Equal(t, []custody.Kind{custody.GoroutineSpawned, custody.GoroutineExited}, r.kinds("quitter"))
+			assert.Zero(t, exited.Latency)
+			assert.NoError(t, exited.Err)
+		})
+	}
+}
+
 func TestGoSendOnClosedChannel(t *testing.T) {
 	r := install(t, custody.Verify)
 	ch := make(chan int, 1)

@@ -190,6 +190,7 @@ func (g *Group) member(mode custody.Mode, name string, fn func(context.Context) 
 	}
 	return func() (err error) {
 		o := newOwned(ctx, parent, name, site)
+		o.wake = o.onDone
 		o.spawned(stack)
 		o.begin()
 		defer g.endMember(o, name, &err)

@@ -22,7 +22,9 @@ type gateway struct {
 	fee     int64 // in cents
 }
 
-var gateways = []gateway{{"fast", 0, 30}, {"slow", 2 * time.Millisecond, 25}, {"slower", 4 * time.Millisecond, 20}}
+// gateways: the fast one answers at once; the others take longer than a
+// client waits, and answer when the request's context is done.
+var gateways = []gateway{{"fast", 0, 30}, {"slow", time.Second, 25}, {"slower", 2 * time.Second, 20}}
 
 // quoteBuggy asks every gateway for a quote and returns the first one.
 func (s *service) quoteBuggy(ctx context.Context, id string) (int64, error) {
@@ -80,7 +82,8 @@ func (s *service) quote(ctx context.Context, id string) (int64, error) {
 	return s.quoteFixed(ctx, id)
 }
 
-// fee asks a gateway for its fee.
+// fee asks a gateway for its fee; it gives up when ctx is done, and then
+// returns the fee the gateway would have quoted.
 func (s *service) fee(ctx context.Context, gw gateway) int64 {
 	select {
 	case <-time.After(gw.latency):

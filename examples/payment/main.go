@@ -266,6 +266,3 @@ func fail(code int, format string, args ...any) {
 	fmt.Fprintf(os.Stderr, format+"\n", args...)
 	os.Exit(code)
 }
-
-// installTelemetry is replaced by otel.go once otelbridge lands.
-func installTelemetry(context.Context) (func(), error) { return func() {}, nil }

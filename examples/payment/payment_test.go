@@ -3,15 +3,21 @@ package main
 import (
 	"errors"
 	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"os/exec"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/alicebob/miniredis/v2"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+	coltracepb "go.opentelemetry.io/proto/otlp/collector/trace/v1"
+	"google.golang.org/protobuf/proto"
 
 	"github.com/custody-go/custody/oracle"
 )
@@ -51,7 +57,7 @@ func at(t *testing.T, file, marker string) string {
 // runBuggy runs a buggy variant under the oracle with a verdict that keeps
 // the report, and returns the measure and the findings.
 func runBuggy(t *testing.T, name, variant string) (measure, []finding) {
-	v := newVerdict(t.Name())
+	v := newVerdict(t.Context(), t.Name())
 	m, err := run(v, incidentNamed(t, name), variant, redisFor(t))
 	report := v.end()
 	require.NoError(t, err)
@@ -180,6 +186,46 @@ func TestClosedSend(t *testing.T) {
 	t.Run("fixed", func(t *testing.T) {
 		runFixed(t, "closed-send")
 	})
+}
+
+// TestTelemetry runs a variant with OTEL_EXPORTER_OTLP_ENDPOINT naming a
+// fake collector, and checks that the run's span and the spans otelbridge
+// made of its owned goroutines arrive there.
+func TestTelemetry(t *testing.T) {
+	var mu sync.Mutex
+	var spans []string
+	collector := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		body, err := io.ReadAll(r.Body)
+		var req coltracepb.ExportTraceServiceRequest
+		if err != nil || r.URL.Path != "/v1/traces" || proto.Unmarshal(body, &req) != nil {
+			http.Error(w, "not an OTLP trace export", http.StatusBadRequest)
+			return
+		}
+		mu.Lock()
+		defer mu.Unlock()
+		for _, rs := range req.ResourceSpans {
+			for _, ss := range rs.ScopeSpans {
+				for _, s := range ss.Spans {
+					spans = append(spans, s.Name)
+				}
+			}
+		}
+		w.Header().Set("Content-Type", "application/x-protobuf") // an empty response
+	}))
+	defer collector.Close()
+	t.Setenv("OTEL_EXPORTER_OTLP_ENDPOINT", collector.URL)
+
+	uninstall, err := installTelemetry(t.Context())
+	require.NoError(t, err)
+	r, err := runHere(incidentNamed(t, "closed-send"), "fixed", redisFor(t))
+	uninstall() // exports what is left
+	require.NoError(t, err)
+	assert.Empty(t, r.Findings)
+	mu.Lock()
+	defer mu.Unlock()
+	assert.Contains(t, spans, "payment closed-send/fixed")
+	assert.Contains(t, spans, "quote-fast")
+	assert.Contains(t, spans, "quote-slower")
 }
 
 func TestParseReport(t *testing.T) {

@@ -8,6 +8,8 @@ import (
 	"sync"
 	"time"
 
+	"go.opentelemetry.io/otel/attribute"
+
 	"github.com/custody-go/custody/oracle"
 )
 
@@ -26,8 +28,10 @@ type verdict struct {
 
 var _ oracle.TB = (*verdict)(nil)
 
-func newVerdict(name string) *verdict {
-	ctx, cancel := context.WithCancel(context.Background())
+// newVerdict returns the verdict of a test named name whose context is
+// derived from ctx.
+func newVerdict(ctx context.Context, name string) *verdict {
+	ctx, cancel := context.WithCancel(ctx)
 	return &verdict{name: name, ctx: ctx, cancel: cancel}
 }
 
@@ -106,10 +110,14 @@ func runAsTest(inc *incident, variant, redisAddr string) (result, error) {
 // process.
 func runHere(inc *incident, variant, redisAddr string) (result, error) {
 	begin := time.Now()
-	v := newVerdict(inc.name + "/" + variant)
+	name := inc.name + "/" + variant
+	ctx, span := tracer.Start(context.Background(), "payment "+name)
+	defer span.End()
+	v := newVerdict(ctx, name)
 	m, err := run(v, inc, variant, redisAddr)
 	report := v.end()
 	r := result{Incident: inc.name, Variant: variant, Measure: m, Report: report, Findings: parseReport(report)}
+	span.SetAttributes(attribute.Int("custody.demo.findings", len(r.Findings)))
 	if inc.crashes {
 		n := 0
 		for _, f := range r.Findings {

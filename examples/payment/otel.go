@@ -1,0 +1,57 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"time"
+
+	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/exporters/otlp/otlptrace/otlptracehttp"
+	"go.opentelemetry.io/otel/sdk/resource"
+	sdktrace "go.opentelemetry.io/otel/sdk/trace"
+	"go.opentelemetry.io/otel/trace"
+	"go.opentelemetry.io/otel/trace/noop"
+
+	"github.com/custody-go/custody/otelbridge"
+)
+
+// tracer starts a span for each run; the owned goroutines of the run are
+// its children. It records nothing unless installTelemetry exports traces.
+var tracer trace.Tracer = noop.NewTracerProvider().Tracer("")
+
+// installTelemetry exports traces over OTLP/HTTP when
+// OTEL_EXPORTER_OTLP_ENDPOINT is set: otelbridge, installed as custody's
+// sink, makes each owned goroutine a span, and the oracle feeds it through a
+// custody.Tee while a run is checked. The exporter reads the other OTEL_*
+// variables itself; OTEL_SERVICE_NAME defaults to custody-payment-demo.
+// uninstall exports what is left.
+func installTelemetry(ctx context.Context) (uninstall func(), err error) {
+	endpoint := os.Getenv("OTEL_EXPORTER_OTLP_ENDPOINT")
+	if endpoint == "" {
+		return func() {}, nil
+	}
+	exporter, err := otlptracehttp.New(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("payment: OTLP trace exporter: %w", err)
+	}
+	res, err := resource.New(ctx,
+		resource.WithAttributes(attribute.String("service.name", "custody-payment-demo")),
+		resource.WithFromEnv(), resource.WithTelemetrySDK())
+	if err != nil {
+		return nil, fmt.Errorf("payment: OpenTelemetry resource: %w", err)
+	}
+	tp := sdktrace.NewTracerProvider(sdktrace.WithBatcher(exporter), sdktrace.WithResource(res))
+	tracer = tp.Tracer("github.com/custody-go/custody/examples/payment")
+	remove := otelbridge.Install(otelbridge.WithTracerProvider(tp))
+	fmt.Fprintf(os.Stderr, "custody demo: exporting traces to %s (OTEL_EXPORTER_OTLP_ENDPOINT)\n", endpoint)
+	return func() {
+		remove()
+		tracer = noop.NewTracerProvider().Tracer("")
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		if err := tp.Shutdown(ctx); err != nil {
+			fmt.Fprintf(os.Stderr, "custody demo: exporting traces: %v\n", err)
+		}
+	}, nil
+}

@@ -5,14 +5,22 @@ import (
 	"sync"
 	"testing"
 
+	sdkmetric "go.opentelemetry.io/otel/sdk/metric"
+	sdktrace "go.opentelemetry.io/otel/sdk/trace"
+	"go.opentelemetry.io/otel/sdk/trace/tracetest"
+
 	"github.com/custody-go/custody"
 	"github.com/custody-go/custody/oracle"
+	"github.com/custody-go/custody/otelbridge"
 	"github.com/custody-go/custody/safego"
 )
 
 // BenchmarkGo starts a goroutine and waits for it to exit, with a go
 // statement (raw) and with Go in each mode. The context is cancelable, as a
-// request's is, so observe and verify pay for the context watch.
+// request's is, so observe and verify pay for the context watch. Observe
+// runs with the OpenTelemetry bridge installed on SDK providers, as in
+// production: a TracerProvider that samples nothing and a MeterProvider
+// whose instruments aggregate for a manual reader. Verify runs the oracle.
 func BenchmarkGo(b *testing.B) {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
@@ -32,7 +40,7 @@ func BenchmarkGo(b *testing.B) {
 			ctx := ctx
 			switch mode {
 			case custody.Observe:
-				defer custody.SetSink(discard(mode))()
+				defer installOTel(sdktrace.NeverSample(), false)()
 			case custody.Verify:
 				// The real oracle, with the benchmark as the checked test:
 				// its verdict at the end also proves nothing leaked.
@@ -45,5 +53,53 @@ func BenchmarkGo(b *testing.B) {
 				wg.Wait()
 			}
 		})
+	}
+}
+
+// BenchmarkGoTraced is BenchmarkGo's observe with every goroutine's span
+// sampled and exported through a batch span processor to an exporter that
+// discards them: the cost of a goroutine in a sampled trace.
+func BenchmarkGoTraced(b *testing.B) {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	var wg sync.WaitGroup
+	fn := func(context.Context) { wg.Done() }
+
+	b.Run("raw", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			wg.Add(1)
+			go fn(ctx)
+			wg.Wait()
+		}
+	})
+	b.Run("observe", func(b *testing.B) {
+		defer installOTel(sdktrace.AlwaysSample(), true)()
+		b.ReportAllocs()
+		for b.Loop() {
+			wg.Add(1)
+			safego.Go(ctx, "bench", fn)
+			wg.Wait()
+		}
+	})
+}
+
+// installOTel installs the OpenTelemetry bridge on SDK providers: a
+// TracerProvider with sampler and, if exporting, a batch span processor to
+// an exporter that discards, and a MeterProvider that aggregates for a
+// manual reader. It returns the uninstall, which also shuts the providers
+// down.
+func installOTel(sampler sdktrace.Sampler, exporting bool) (uninstall func()) {
+	opts := []sdktrace.TracerProviderOption{sdktrace.WithSampler(sampler)}
+	if exporting {
+		opts = append(opts, sdktrace.WithBatcher(tracetest.NewNoopExporter()))
+	}
+	tp := sdktrace.NewTracerProvider(opts...)
+	mp := sdkmetric.NewMeterProvider(sdkmetric.WithReader(sdkmetric.NewManualReader()))
+	restore := otelbridge.Install(otelbridge.WithTracerProvider(tp), otelbridge.WithMeterProvider(mp))
+	return func() {
+		restore()
+		_ = tp.Shutdown(context.Background())
+		_ = mp.Shutdown(context.Background())
 	}
 }

@@ -94,10 +94,3 @@ func (r *recorder) waitFor(t *testing.T, name string, k custody.Kind) custody.Ev
 		}
 	}
 }
-
-// discard is a Sink of a given mode that drops every event, for benchmarks.
-type discard custody.Mode
-
-func (discard) Emit(context.Context, custody.Event) {}
-
-func (d discard) Mode() custody.Mode { return custody.Mode(d) }

@@ -64,6 +64,17 @@ func (s *service) addItem(ctx context.Context, id, sku string) error {
 	return s.addItemFixed(ctx, id, sku)
 }
 
+// cart serves GET /orders/{id}/cart: the items in the order's cart.
+func (s *service) cart(id string) ([]string, error) {
+	s.mu.Lock() // orders this read after addItemBuggy's writes; the fixed variant needs no lock
+	defer s.mu.Unlock()
+	cart, ok := s.carts.Load(id)
+	if !ok {
+		return nil, errNotFound
+	}
+	return slices.Clone(cart.Items), nil
+}
+
 // price looks an item's price up in Redis and returns the item as priced.
 func (s *service) price(ctx context.Context, sku string) (string, error) {
 	p, err := s.rdb.Get(ctx, s.key("price:"+sku)).Result()
@@ -77,19 +88,24 @@ func (s *service) price(ctx context.Context, sku string) (string, error) {
 const itemsPerOrder = 6
 
 // loadMutation adds itemsPerOrder items to each order's cart, all at once,
-// and counts the carts that lost items.
+// then reads the carts and counts those that lost items.
 func loadMutation(ctx context.Context, s *service, orders int) (measure, error) {
 	err := parallel(ctx, orders*itemsPerOrder, "client", func(ctx context.Context, c int) error {
 		path := fmt.Sprintf("/orders/%s/items?sku=sku-%d", orderID(c/itemsPerOrder), c%itemsPerOrder)
 		return s.call(ctx, "POST", path, nil)
 	})
-	s.srv.Close() // waits for the handlers: their writes happen before the count
+	if err != nil {
+		return measure{}, err
+	}
 	corrupted := 0
 	for i := range orders {
-		cart, _ := s.carts.Load(orderID(i))
-		if cart == nil || len(cart.Items) != itemsPerOrder {
+		var items []string
+		if err := s.call(ctx, "GET", "/orders/"+orderID(i)+"/cart", &items); err != nil {
+			return measure{}, err
+		}
+		if len(items) != itemsPerOrder {
 			corrupted++
 		}
 	}
-	return measure{Value: float64(corrupted), Text: fmt.Sprintf("%d of %d", corrupted, orders)}, err
+	return measure{Value: float64(corrupted), Text: fmt.Sprintf("%d of %d", corrupted, orders)}, nil
 }

@@ -119,6 +119,9 @@ func (s *service) routes() *http.ServeMux {
 	mux.HandleFunc("POST /orders/{id}/items", func(w http.ResponseWriter, r *http.Request) {
 		reply(w)(nil, s.addItem(r.Context(), r.PathValue("id"), r.URL.Query().Get("sku")))
 	})
+	mux.HandleFunc("GET /orders/{id}/cart", func(w http.ResponseWriter, r *http.Request) {
+		reply(w)(s.cart(r.PathValue("id")))
+	})
 	mux.HandleFunc("GET /orders/{id}/quote", func(w http.ResponseWriter, r *http.Request) {
 		reply(w)(s.quote(r.Context(), r.PathValue("id")))
 	})

@@ -10,6 +10,7 @@ import (
 	"os/exec"
 	"regexp"
 	"strings"
+	"time"
 
 	"github.com/custody-go/custody/oracle"
 )
@@ -30,12 +31,13 @@ func runChild(inc *incident, variant string) (result, error) {
 	cmd := exec.Command(exe, "-incident="+inc.name, "-variant="+variant, "-package-verdict")
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	begin := time.Now()
 	runErr := cmd.Run() // exit status 1: the package verdict found something
 	var r result
 	if err := json.Unmarshal(stdout.Bytes(), &r); err != nil {
 		return r, fmt.Errorf("payment: child %s/%s: %v: %s", inc.name, variant, errors.Join(runErr, err), stderr.Bytes())
 	}
-	r.Package = stderr.String()
+	r.Package, r.Elapsed = stderr.String(), time.Since(begin)
 	if f, ok := nobodysFinding(r.Package); ok {
 		r.Findings = append(r.Findings, f)
 	}

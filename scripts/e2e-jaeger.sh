@@ -27,8 +27,8 @@ if [ -x "$bin" ]; then
 else
   echo "== building jaeger $version into $cache (several minutes the first time)"
   mkdir -p "$cache"
-  (cd e2e/jaeger/tool && timeout 2400 go build -trimpath -o "$bin.tmp" github.com/jaegertracing/jaeger/cmd/jaeger)
-  mv "$bin.tmp" "$bin"
+  (cd e2e/jaeger/tool && timeout 2400 go build -trimpath -o "$bin.$$" github.com/jaegertracing/jaeger/cmd/jaeger)
+  mv "$bin.$$" "$bin" # atomic: a concurrent run sees no half-written binary
   echo "== built in $((SECONDS - start))s"
 fi
 

@@ -16,7 +16,7 @@ fi
 # A port nothing listens on: bash's /dev/tcp fails to connect to it.
 port=
 for _ in $(seq 1 50); do
-  p=$((20000 + RANDOM % 20000))
+  p=$((20000 + RANDOM % 12000)) # below the kernel's ephemeral range (32768 and up)
   if ! (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then
     port=$p
     break

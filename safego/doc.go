@@ -81,28 +81,42 @@
 // labels, no context value) and allocates nothing more. The goroutine's
 // dump then shows it as created by safego.Go, not by Go's caller.
 //
-// Observe and verify pay for what they record: the record, its context
-// value and pprof labels, the spawn site (one stack unwind; verify mode
-// keeps the whole stack), the context watch (one context.AfterFunc
-// registration), two events, and about ten small allocations (about 520
-// bytes). BenchmarkGo starts a goroutine and waits for it to exit, with a go
-// statement (raw) and with Go in each mode, observe and verify with a sink
-// that discards events. Measured on a two-core machine busy with other
-// builds, so the wall-clock ratios are noisy:
+// Observe and verify pay for what they record: the record and the context
+// layer that carries it (one allocation), the pprof labels (four small
+// allocations), the spawn site (one stack unwind; verify mode keeps the
+// whole stack), the context watch (one context.AfterFunc registration, two
+// allocations), two events, and what the sink does with them. BenchmarkGo
+// starts a goroutine and waits for it to exit, with a go statement (raw) and
+// with Go in each mode: observe with the OpenTelemetry bridge installed on
+// SDK providers, a TracerProvider that samples nothing and a MeterProvider
+// with a manual reader, as in production; verify with the oracle. Measured
+// on a two-core machine shared with other builds, so the numbers are noisy:
 //
-//	         benchratio (wall, median of 6)   CPU time per op (GOMAXPROCS=1)   allocs
-//	raw      1.00x                            1.00x  (~450ns)                    1
-//	off      0.52x–1.08x                      1.00x                              1
-//	observe  6.3x–8.0x                        8.3x   (~3.8µs)                   11
-//	verify   5.5x–11.5x                       9.4x   (~4.3µs)                   12
+//	         CPU time per op (GOMAXPROCS=1)   benchratio (wall, median of 4)   allocs
+//	raw      1.00x  (~520ns)                  1.00x                              1
+//	off      1.00x                            0.9x–1.2x                          1
+//	observe  4.9x   (~2.5µs)                  6.3x                              11
+//	verify   11.8x  (~6.1µs)                  12.7x                             12
 //
-// The wall-clock ratios come from the project's benchratio tool, which runs
+// The CPU times come from the test binary run with -test.benchtime 100000x
+// -test.cpu 1 for one mode at a time (the least of nine runs), the
+// wall-clock ratios from the project's benchratio tool, which runs
 //
 //	go test -run '^$' -bench . -benchmem -count 6 -benchtime 200ms ./safego
 //
-// and the CPU times from the test binary run with -test.benchtime 200000x
-// -test.cpu 1 for one mode at a time. Observe and verify cost about the
-// same: verify's full stack replaces observe's single frame. Close to half
-// of either is the growth of the new goroutine's stack beyond its initial
-// 2 KB when it calls the sink, which a smaller frame in custody.Emit avoids.
+// Taking one part out at a time, observe's time over a go statement splits
+// into about a quarter each for the bridge's span start and bookkeeping and
+// for the context watch, an eighth each for the spawn site's unwind and the
+// pprof labels, and the rest for the record, its context layer, the events
+// and two clock reads. BenchmarkGoTraced samples every span instead: about
+// 13µs a goroutine, most of it the SDK's span start and end, the stack
+// growth its End causes, and the garbage collection of what they allocate.
+//
+// An owned goroutine reports its exit on what is often still its initial
+// 2 KB stack. Go keeps its own frames there few, but custody.Emit's event,
+// passed by value, takes more than 500 bytes of copies on the way to the
+// sink, which leaves a sink's Emit about 250: a sink that needs more makes
+// the stack grow and be copied, at about 1.5µs a goroutine. The oracle's
+// sink needs more, and that copy is a third of verify's time above; the
+// OpenTelemetry bridge fits while a goroutine's context is not done.
 package safego

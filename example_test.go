@@ -23,7 +23,7 @@ func ExampleNewLogSink() {
 
 	owner := custody.NewGoroutine(nil, "checkout", custody.Caller(0))
 	// A wrapper reports a double close like this one.
-	custody.Emit(context.Background(), custody.Event{
+	custody.Emit(context.Background(), &custody.Event{
 		Kind:           custody.ChanDoubleClose,
 		Goroutine:      owner,
 		Object:         "payment-results",

@@ -98,6 +98,16 @@ func NewContext(ctx context.Context, g *Goroutine) context.Context {
 	return context.WithValue(ctx, goroutineKey{}, g)
 }
 
+// IsRecordKey reports whether key is the key [NewContext] stores a record
+// under and [FromContext] looks one up with. A wrapper's own context type
+// that carries a record without a [context.WithValue] layer returns the
+// record from Value for such a key; safego's owned goroutines do, to save an
+// allocation each.
+func IsRecordKey(key any) bool {
+	_, ok := key.(goroutineKey)
+	return ok
+}
+
 // FromContext returns the identity ctx carries, or nil.
 func FromContext(ctx context.Context) *Goroutine {
 	if ctx == nil {

@@ -123,12 +123,15 @@ func Active() Mode {
 	return Off
 }
 
-// Emit delivers e to the active sink, if any, filling in e.Time when it is
-// zero. A sink that panics does not unwind into the wrapped operation: the
-// panic is recovered and logged through [slog.Default] at error level with
-// the sink's type, the event kind, the panic value and the stack, and the
-// operation goes on. A sink's bug must not turn a channel send into a crash.
-func Emit(ctx context.Context, e Event) {
+// Emit delivers a copy of *e to the active sink, if any, filling in e.Time
+// when it is zero; it does not keep e. It takes a pointer so that a wrapper's
+// event is not copied on the way: an owned goroutine reports its exit on what
+// is often still its first, small stack. A sink that panics does not unwind
+// into the wrapped operation: the panic is recovered and logged through
+// [slog.Default] at error level with the sink's type, the event kind, the
+// panic value and the stack, and the operation goes on. A sink's bug must not
+// turn a channel send into a crash.
+func Emit(ctx context.Context, e *Event) {
 	in := active.Load()
 	if in == nil {
 		return
@@ -136,10 +139,8 @@ func Emit(ctx context.Context, e Event) {
 	if e.Time.IsZero() {
 		e.Time = time.Now()
 	}
-	// Not deliver(ctx, in.sink, e): one copy of e less on the stack of the
-	// goroutine that emits, often a new one whose stack is still small.
 	defer recoverSink(ctx, in.sink, e.Kind)
-	in.sink.Emit(ctx, e)
+	in.sink.Emit(ctx, *e)
 }
 
 // deliver calls s.Emit, containing a panic in s.

@@ -53,13 +53,13 @@ func TestSetSinkRestores(t *testing.T) {
 	inner := &recorder{mode: custody.Verify}
 	restoreInner := custody.SetSink(inner)
 	assert.Equal(t, custody.Verify, custody.Active())
-	custody.Emit(t.Context(), custody.Event{Kind: custody.ChanMade})
+	custody.Emit(t.Context(), &custody.Event{Kind: custody.ChanMade})
 	restoreInner()
 	assert.Equal(t, custody.Observe, custody.Active())
-	custody.Emit(t.Context(), custody.Event{Kind: custody.ChanClosed})
+	custody.Emit(t.Context(), &custody.Event{Kind: custody.ChanClosed})
 	restoreOuter()
 	assert.Equal(t, custody.Off, custody.Active())
-	custody.Emit(t.Context(), custody.Event{Kind: custody.ChanDoubleClose}) // dropped
+	custody.Emit(t.Context(), &custody.Event{Kind: custody.ChanDoubleClose}) // dropped
 
 	assert.Equal(t, []custody.Kind{custody.ChanMade}, inner.kinds())
 	assert.Equal(t, []custody.Kind{custody.ChanClosed}, outer.kinds())
@@ -85,7 +85,7 @@ func TestTee(t *testing.T) {
 	restore := custody.SetSink(custody.Tee(a, nil, b))
 	defer restore()
 	assert.Equal(t, custody.Verify, custody.Active(), "a tee takes the highest mode")
-	custody.Emit(t.Context(), custody.Event{Kind: custody.MapZeroLoaded})
+	custody.Emit(t.Context(), &custody.Event{Kind: custody.MapZeroLoaded})
 	assert.Equal(t, []custody.Kind{custody.MapZeroLoaded}, a.kinds())
 	assert.Equal(t, []custody.Kind{custody.MapZeroLoaded}, b.kinds())
 }
@@ -144,7 +144,7 @@ func TestPanickingSinkIsContainedAndLogged(t *testing.T) {
 	defer restore()
 
 	require.NotPanics(t, func() {
-		custody.Emit(t.Context(), custody.Event{Kind: custody.ChanClosed})
+		custody.Emit(t.Context(), &custody.Event{Kind: custody.ChanClosed})
 	})
 	assert.Equal(t, int32(1), after.Load(), "the sink after the panicking one still gets the event")
 	out := logged.String()
@@ -205,7 +205,7 @@ func BenchmarkEmit(b *testing.B) {
 		for b.Loop() {
 			x.Add(1)
 			if custody.Active() != custody.Off {
-				custody.Emit(ctx, ev)
+				custody.Emit(ctx, &ev)
 			}
 		}
 	}
@@ -226,9 +226,30 @@ func TestEmitOffAllocatesNothing(t *testing.T) {
 	ev := custody.Event{Kind: custody.ChanClosed}
 	allocs := testing.AllocsPerRun(1000, func() {
 		if custody.Active() != custody.Off {
-			custody.Emit(context.Background(), ev)
+			custody.Emit(context.Background(), &ev)
 		}
-		custody.Emit(context.Background(), ev)
+		custody.Emit(context.Background(), &ev)
 	})
 	assert.Zero(t, allocs)
+}
+
+// recordCtx carries a record without a context.WithValue layer, as
+// safego's owned goroutines do.
+type recordCtx struct {
+	context.Context
+	g *custody.Goroutine
+}
+
+func (c recordCtx) Value(key any) any {
+	if custody.IsRecordKey(key) {
+		return c.g
+	}
+	return c.Context.Value(key)
+}
+
+func TestIsRecordKey(t *testing.T) {
+	g := custody.NewGoroutine(nil, "own-ctx", custody.Caller(0))
+	assert.Same(t, g, custody.FromContext(recordCtx{t.Context(), g}))
+	assert.False(t, custody.IsRecordKey(ctxKey{}))
+	assert.False(t, custody.IsRecordKey(nil))
 }

@@ -93,7 +93,7 @@ func Make[T any](ctx context.Context, name string, capacity int, opts ...Option)
 	if mode == custody.Verify {
 		e.Stack = custody.Callers(1 + cfg.skip)
 	}
-	custody.Emit(ctx, e)
+	custody.Emit(ctx, &e)
 	return c
 }
 
@@ -244,10 +244,10 @@ func (c *Chan[T]) Close(ctx context.Context) error {
 	if mode == custody.Verify {
 		e.Stack = custody.Callers(1)
 	}
-	custody.Emit(ctx, e)
+	custody.Emit(ctx, &e)
 	if owner != nil && rec.g != owner {
 		e.Kind = custody.ChanCloseByNonOwner
-		custody.Emit(ctx, e)
+		custody.Emit(ctx, &e)
 	}
 	return nil
 }
@@ -283,7 +283,7 @@ func (c *Chan[T]) afterClose(ctx context.Context, op string, mode custody.Mode, 
 	if mode == custody.Verify {
 		e.Stack = custody.Callers(skip + 1)
 	}
-	custody.Emit(ctx, e)
+	custody.Emit(ctx, &e)
 	return err
 }
 
@@ -315,7 +315,7 @@ func (c *Chan[T]) Handoff(ctx, to context.Context) {
 	if mode == custody.Verify {
 		e.Stack = custody.Callers(1)
 	}
-	custody.Emit(ctx, e)
+	custody.Emit(ctx, &e)
 }
 
 // Name returns the channel's name, as given to [Make].

@@ -73,7 +73,7 @@ func TestGoldenReport(t *testing.T) {
 	require.NoError(t, audit.Close(ctx))
 	require.Error(t, audit.Close(ctx))
 
-	custody.Emit(ctx, custody.Event{
+	custody.Emit(ctx, &custody.Event{
 		Kind: custody.MapZeroLoaded, Object: "order-42", Site: custody.Caller(0),
 		Goroutine: custody.FromContext(ctx), Other: custody.Caller(0),
 	})

@@ -77,7 +77,7 @@ func TestEventFindingsGoToTheirTest(t *testing.T) {
 	ctx := Check(fake, Settle(10*time.Millisecond))
 	g := custody.FromContext(ctx)
 	first := time.Now()
-	custody.Emit(ctx, custody.Event{
+	custody.Emit(ctx, &custody.Event{
 		Kind: custody.ChanDoubleClose, Site: custody.Caller(0), Goroutine: g,
 		Object: "results", Owner: g, Made: custody.Caller(0),
 		Other: custody.Caller(0), OtherGoroutine: g, OtherTime: first,
@@ -92,7 +92,7 @@ func TestEventFindingsGoToTheirTest(t *testing.T) {
 func TestAllow(t *testing.T) {
 	fake := newFake("TestAllowed")
 	ctx := Check(fake, Settle(10*time.Millisecond), Allow(custody.ChanDoubleClose))
-	custody.Emit(ctx, custody.Event{Kind: custody.ChanDoubleClose, Goroutine: custody.FromContext(ctx), Object: "x"})
+	custody.Emit(ctx, &custody.Event{Kind: custody.ChanDoubleClose, Goroutine: custody.FromContext(ctx), Object: "x"})
 	fake.finish()
 	assert.Empty(t, fake.verdict())
 	require.Len(t, fake.logs, 1)
@@ -113,7 +113,7 @@ func TestAttributionThroughLabels(t *testing.T) {
 		b.finish()
 	}()
 	Check(a, Settle(10*time.Millisecond))
-	custody.Emit(t.Context(), custody.Event{Kind: custody.MapZeroLoaded, Object: "order-1", Site: custody.Caller(0)})
+	custody.Emit(t.Context(), &custody.Event{Kind: custody.MapZeroLoaded, Object: "order-1", Site: custody.Caller(0)})
 	a.finish()
 	close(ctxB)
 	wg.Wait()

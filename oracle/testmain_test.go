@@ -79,7 +79,7 @@ func TestVerifyTestMainReportsOrphans(t *testing.T) {
 			Check(b, Settle(0))
 			done := make(chan struct{})
 			go pprofFree(func() {
-				custody.Emit(t.Context(), custody.Event{Kind: custody.MapMutatedAfterStore, Object: "k"})
+				custody.Emit(t.Context(), &custody.Event{Kind: custody.MapMutatedAfterStore, Object: "k"})
 				close(done)
 			})
 			<-done

@@ -24,7 +24,7 @@ func BenchmarkSink(b *testing.B) {
 		b.ReportAllocs()
 		for b.Loop() {
 			gctx := custody.GoroutineContext(ctx, g)
-			custody.Emit(gctx, custody.Event{Kind: custody.GoroutineExited, Goroutine: g})
+			custody.Emit(gctx, &custody.Event{Kind: custody.GoroutineExited, Goroutine: g})
 		}
 	}
 	b.Run("goroutine", func(b *testing.B) {
@@ -43,7 +43,7 @@ func BenchmarkSink(b *testing.B) {
 			defer span.End()
 			b.ReportAllocs()
 			for b.Loop() {
-				custody.Emit(ctx, e)
+				custody.Emit(ctx, &e)
 			}
 		}
 	}

@@ -98,7 +98,7 @@ func TestCancelDuration(t *testing.T) {
 	// Done and returned at once: no latency, but the context's error says
 	// it was cancelled.
 	ctx, g := spawn(t.Context(), "worker")
-	custody.Emit(ctx, custody.Event{Kind: custody.GoroutineExited, Goroutine: g, Err: context.Canceled})
+	custody.Emit(ctx, &custody.Event{Kind: custody.GoroutineExited, Goroutine: g, Err: context.Canceled})
 
 	m := tel.collect(t)["custody.goroutine.cancel.duration"]
 	assert.Equal(t, "s", m.Unit)
@@ -118,7 +118,7 @@ func TestCounters(t *testing.T) {
 	ctx, g := spawn(t.Context(), "worker")
 	emit := func(n int, e custody.Event) {
 		for range n {
-			custody.Emit(ctx, e)
+			custody.Emit(ctx, &e)
 		}
 	}
 	emit(2, custody.Event{Kind: custody.GoroutineIgnoredCancel, Goroutine: g, Latency: time.Second})
@@ -166,9 +166,9 @@ func TestCounters(t *testing.T) {
 func TestCounterWithoutSpan(t *testing.T) {
 	tel := install(t)
 	g := custody.NewGoroutine(nil, "early", custody.Caller(0))
-	custody.Emit(context.Background(), custody.Event{Kind: custody.GoroutinePanicked, Goroutine: g, Value: "boom"})
-	custody.Emit(context.Background(), custody.Event{Kind: custody.GoroutineIgnoredCancel, Goroutine: g})
-	custody.Emit(context.Background(), custody.Event{Kind: custody.GoroutineExited, Goroutine: g, Latency: time.Second})
+	custody.Emit(context.Background(), &custody.Event{Kind: custody.GoroutinePanicked, Goroutine: g, Value: "boom"})
+	custody.Emit(context.Background(), &custody.Event{Kind: custody.GoroutineIgnoredCancel, Goroutine: g})
+	custody.Emit(context.Background(), &custody.Event{Kind: custody.GoroutineExited, Goroutine: g, Latency: time.Second})
 	ms := tel.collect(t)
 	assert.Equal(t, map[string]int64{"early": 1}, sums(t, ms["custody.goroutine.panics"], "custody.goroutine.name"))
 	assert.Equal(t, map[string]int64{"early": 1}, sums(t, ms["custody.goroutine.ignored_cancels"], "custody.goroutine.name"))
@@ -187,11 +187,11 @@ func TestMeasurementsDoNotAllocate(t *testing.T) {
 			t.Cleanup(otelbridge.Install(otelbridge.WithMeterProvider(mp)))
 			ctx := t.Context()
 			e := custody.Event{Kind: custody.ChanSendAfterClose, Object: "results", Time: time.Now()}
-			custody.Emit(ctx, e) // caches the channel's attribute set
-			assert.Zero(t, testing.AllocsPerRun(100, func() { custody.Emit(ctx, e) }))
+			custody.Emit(ctx, &e) // caches the channel's attribute set
+			assert.Zero(t, testing.AllocsPerRun(100, func() { custody.Emit(ctx, &e) }))
 			z := custody.Event{Kind: custody.MapZeroLoaded, Object: "k", Time: time.Now()}
-			custody.Emit(ctx, z)
-			assert.Zero(t, testing.AllocsPerRun(100, func() { custody.Emit(ctx, z) }))
+			custody.Emit(ctx, &z)
+			assert.Zero(t, testing.AllocsPerRun(100, func() { custody.Emit(ctx, &z) }))
 		})
 	}
 }
@@ -227,7 +227,7 @@ func TestRefusedInstrumentsRecordNothing(t *testing.T) {
 
 	ctx, g := spawn(t.Context(), "worker")
 	for _, k := range custody.Kinds() {
-		custody.Emit(ctx, custody.Event{Kind: k, Goroutine: g, Latency: time.Second, Value: "boom"})
+		custody.Emit(ctx, &custody.Event{Kind: k, Goroutine: g, Latency: time.Second, Value: "boom"})
 	}
 	tel.ended(t, "worker")
 }
@@ -239,7 +239,7 @@ func TestNameOverflow(t *testing.T) {
 	const n = 1030
 	for i := range n {
 		spawn(t.Context(), fmt.Sprintf("worker-%d", i))
-		custody.Emit(t.Context(), custody.Event{Kind: custody.ChanDoubleClose, Object: fmt.Sprintf("chan-%d", i)})
+		custody.Emit(t.Context(), &custody.Event{Kind: custody.ChanDoubleClose, Object: fmt.Sprintf("chan-%d", i)})
 	}
 	ms := tel.collect(t)
 	for _, name := range []string{"custody.goroutine.count", "custody.chan.double_closes"} {

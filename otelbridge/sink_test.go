@@ -47,14 +47,14 @@ func install(t *testing.T, opts ...otelbridge.Option) *telemetry {
 func spawn(ctx context.Context, name string) (context.Context, *custody.Goroutine) {
 	g := custody.NewGoroutine(custody.FromContext(ctx), name, custody.Caller(1))
 	gctx := custody.GoroutineContext(custody.NewContext(ctx, g), g)
-	custody.Emit(ctx, custody.Event{Kind: custody.GoroutineSpawned, Goroutine: g, Site: g.Spawn})
+	custody.Emit(ctx, &custody.Event{Kind: custody.GoroutineSpawned, Goroutine: g, Site: g.Spawn})
 	return gctx, g
 }
 
 // exit reports the return of the goroutine g running with ctx, latency
 // after its context was done.
 func exit(ctx context.Context, g *custody.Goroutine, latency time.Duration) {
-	custody.Emit(ctx, custody.Event{Kind: custody.GoroutineExited, Goroutine: g, Latency: latency})
+	custody.Emit(ctx, &custody.Event{Kind: custody.GoroutineExited, Goroutine: g, Latency: latency})
 }
 
 // ended returns the ended span named name, failing the test unless there is
@@ -157,7 +157,7 @@ func TestGoroutineSpanUsesEventTimes(t *testing.T) {
 	tel := install(t)
 	ctx, g := spawn(t.Context(), "worker")
 	end := time.Now().Add(time.Hour)
-	custody.Emit(ctx, custody.Event{Kind: custody.GoroutineExited, Goroutine: g, Time: end})
+	custody.Emit(ctx, &custody.Event{Kind: custody.GoroutineExited, Goroutine: g, Time: end})
 
 	s := tel.ended(t, "worker")
 	assert.True(t, s.EndTime().Equal(end), "EndTime() = %v, want %v", s.EndTime(), end)
@@ -167,7 +167,7 @@ func TestContextDoneAndCancelLatency(t *testing.T) {
 	tel := install(t)
 	ctx, g := spawn(t.Context(), "worker")
 	done := time.Now()
-	custody.Emit(ctx, custody.Event{Kind: custody.GoroutineContextDone, Goroutine: g, Time: done, Err: context.Canceled})
+	custody.Emit(ctx, &custody.Event{Kind: custody.GoroutineContextDone, Goroutine: g, Time: done, Err: context.Canceled})
 	exit(ctx, g, 250*time.Millisecond)
 
 	s := tel.ended(t, "worker")
@@ -193,7 +193,7 @@ func TestExitWithoutCancelHasNoLatency(t *testing.T) {
 func TestIgnoredCancel(t *testing.T) {
 	tel := install(t)
 	ctx, g := spawn(t.Context(), "stubborn")
-	custody.Emit(ctx, custody.Event{Kind: custody.GoroutineIgnoredCancel, Goroutine: g, Latency: 2 * time.Second})
+	custody.Emit(ctx, &custody.Event{Kind: custody.GoroutineIgnoredCancel, Goroutine: g, Latency: 2 * time.Second})
 	exit(ctx, g, 3*time.Second)
 
 	s := tel.ended(t, "stubborn")
@@ -220,7 +220,7 @@ func TestPanicIsAnException(t *testing.T) {
 			tel := install(t)
 			ctx, g := spawn(t.Context(), "panicky")
 			stack := custody.Callers(0)
-			custody.Emit(ctx, custody.Event{Kind: custody.GoroutinePanicked, Goroutine: g, Value: tt.value, Stack: stack})
+			custody.Emit(ctx, &custody.Event{Kind: custody.GoroutinePanicked, Goroutine: g, Value: tt.value, Stack: stack})
 			exit(ctx, g, 0)
 
 			s := tel.ended(t, "panicky")
@@ -258,7 +258,7 @@ func TestChannelEvents(t *testing.T) {
 		{Kind: custody.ChanHandoff, Object: "results", Goroutine: owner, Owner: owner, OtherGoroutine: closer, Made: made, Site: op},
 	}
 	for _, e := range events {
-		custody.Emit(ctx, e)
+		custody.Emit(ctx, &e)
 	}
 	exit(ctx, owner, 0)
 
@@ -293,7 +293,7 @@ func TestChannelEvents(t *testing.T) {
 func TestChannelEventOnRequestSpan(t *testing.T) {
 	tel := install(t)
 	ctx, request := tel.tp.Tracer("test").Start(t.Context(), "request")
-	custody.Emit(ctx, custody.Event{Kind: custody.ChanDoubleClose, Object: "results"})
+	custody.Emit(ctx, &custody.Event{Kind: custody.ChanDoubleClose, Object: "results"})
 	request.End()
 
 	s := tel.ended(t, "request")
@@ -308,9 +308,9 @@ func TestMapEvents(t *testing.T) {
 	stored := custody.Caller(0)
 	kinds := []custody.Kind{custody.MapZeroStored, custody.MapZeroLoaded, custody.MapMutatedAfterStore}
 	for _, k := range kinds {
-		custody.Emit(ctx, custody.Event{Kind: k, Object: "user:42", Goroutine: g, Other: stored, OtherGoroutine: g, Site: custody.Caller(0)})
+		custody.Emit(ctx, &custody.Event{Kind: k, Object: "user:42", Goroutine: g, Other: stored, OtherGoroutine: g, Site: custody.Caller(0)})
 		// safemap has no context: no span, metrics only.
-		custody.Emit(context.Background(), custody.Event{Kind: k, Object: "user:43"})
+		custody.Emit(context.Background(), &custody.Event{Kind: k, Object: "user:43"})
 	}
 	exit(ctx, g, 0)
 
@@ -341,8 +341,8 @@ func TestForeignSpanIsLeftAlone(t *testing.T) {
 	g := custody.NewGoroutine(nil, "early", custody.Caller(0))
 	gctx := custody.NewContext(ctx, g) // no GoroutineContext: started before Install
 
-	custody.Emit(gctx, custody.Event{Kind: custody.GoroutineContextDone, Goroutine: g, Err: context.Canceled})
-	custody.Emit(gctx, custody.Event{Kind: custody.GoroutinePanicked, Goroutine: g, Value: "boom"})
+	custody.Emit(gctx, &custody.Event{Kind: custody.GoroutineContextDone, Goroutine: g, Err: context.Canceled})
+	custody.Emit(gctx, &custody.Event{Kind: custody.GoroutinePanicked, Goroutine: g, Value: "boom"})
 	exit(gctx, g, time.Millisecond)
 	assert.Empty(t, tel.spans.Ended(), "the request span was ended by a goroutine's exit")
 
@@ -368,11 +368,11 @@ func TestNotRecordingBuildsNothing(t *testing.T) {
 	t.Cleanup(otelbridge.Install(otelbridge.WithTracerProvider(tp)))
 	ctx, g := spawn(t.Context(), "worker")
 	assert.True(t, trace.SpanContextFromContext(ctx).IsValid(), "the goroutine's context holds its span")
-	custody.Emit(ctx, custody.Event{Kind: custody.GoroutineContextDone, Goroutine: g, Err: context.Canceled})
-	custody.Emit(ctx, custody.Event{Kind: custody.GoroutineIgnoredCancel, Goroutine: g, Latency: time.Second})
-	custody.Emit(ctx, custody.Event{Kind: custody.GoroutinePanicked, Goroutine: g, Value: "boom"})
-	custody.Emit(ctx, custody.Event{Kind: custody.ChanDoubleClose, Goroutine: g, Object: "c"})
-	custody.Emit(ctx, custody.Event{Kind: custody.MapZeroLoaded, Goroutine: g, Object: "k"})
+	custody.Emit(ctx, &custody.Event{Kind: custody.GoroutineContextDone, Goroutine: g, Err: context.Canceled})
+	custody.Emit(ctx, &custody.Event{Kind: custody.GoroutineIgnoredCancel, Goroutine: g, Latency: time.Second})
+	custody.Emit(ctx, &custody.Event{Kind: custody.GoroutinePanicked, Goroutine: g, Value: "boom"})
+	custody.Emit(ctx, &custody.Event{Kind: custody.ChanDoubleClose, Goroutine: g, Object: "c"})
+	custody.Emit(ctx, &custody.Event{Kind: custody.MapZeroLoaded, Goroutine: g, Object: "k"})
 	exit(ctx, g, time.Second)
 
 	assert.Equal(t, 1, tp.started)

@@ -120,31 +120,19 @@ type owned struct {
 	returned bool
 	doneAt   time.Time   // when onDone saw ctx done
 	grace    *time.Timer // calls onGrace CancelGrace after doneAt
-}
 
-// recordKey is the key [custody.FromContext] looks a record up with. The
-// root package keeps its type unexported; a context that notes the key it
-// is asked for recovers the value without depending on the type.
-var recordKey = func() any {
-	var p keyProbe
-	custody.FromContext(&p)
-	return p.key
-}()
-
-type keyProbe struct {
-	context.Context
-	key any
-}
-
-func (p *keyProbe) Value(key any) any {
-	p.key = key
-	return nil
+	// ev is the spawned and exited event, kept here rather than on the
+	// stack: an owned goroutine reports its exit on what is often still its
+	// initial 2 KB stack, and an event on it would leave a sink too little
+	// room. The goroutine that calls Go writes it before the go statement,
+	// the owned goroutine after.
+	ev custody.Event
 }
 
 // Value returns the record for custody's key, and asks the context the
 // goroutine was given for any other.
 func (o *owned) Value(key any) any {
-	if key == recordKey {
+	if custody.IsRecordKey(key) {
 		return o.rec
 	}
 	return o.Context.Value(key)
@@ -177,13 +165,14 @@ func newOwned(ctx context.Context, parent *custody.Goroutine, name string, site 
 //
 //go:noinline
 func (o *owned) spawned(stack custody.Stack) {
-	custody.Emit(o.ctx, custody.Event{
+	o.ev = custody.Event{
 		Kind:      custody.GoroutineSpawned,
 		Time:      o.rec.Start,
 		Site:      o.rec.Spawn,
 		Goroutine: o.rec,
 		Stack:     stack,
-	})
+	}
+	custody.Emit(o.ctx, &o.ev)
 }
 
 // run is the body of a goroutine started by Go the first time it is called,
@@ -253,7 +242,7 @@ func (o *owned) repanic(v any) {
 //
 //go:noinline
 func (o *owned) panicked(v any, stack custody.Stack) {
-	custody.Emit(o.ctx, custody.Event{
+	custody.Emit(o.ctx, &custody.Event{
 		Kind:      custody.GoroutinePanicked,
 		Site:      o.rec.Spawn,
 		Goroutine: o.rec,
@@ -273,7 +262,7 @@ func (o *owned) onDone() {
 		o.grace = time.AfterFunc(custody.CancelGrace(), o.onGrace)
 	}
 	o.mu.Unlock()
-	custody.Emit(o.ctx, custody.Event{
+	custody.Emit(o.ctx, &custody.Event{
 		Kind:      custody.GoroutineContextDone,
 		Time:      now,
 		Site:      o.rec.Spawn,
@@ -292,7 +281,7 @@ func (o *owned) onGrace() {
 	if returned {
 		return
 	}
-	custody.Emit(o.ctx, custody.Event{
+	custody.Emit(o.ctx, &custody.Event{
 		Kind:      custody.GoroutineIgnoredCancel,
 		Time:      now,
 		Site:      o.rec.Spawn,
@@ -310,12 +299,8 @@ func (o *owned) onGrace() {
 // few so that a sink finds room and the stack does not have to grow just to
 // report the exit.
 func (o *owned) exit() {
-	e := custody.Event{
-		Kind:      custody.GoroutineExited,
-		Time:      time.Now(),
-		Site:      o.rec.Spawn,
-		Goroutine: o.rec,
-	}
+	e := &o.ev
+	e.Kind, e.Time, e.Stack = custody.GoroutineExited, time.Now(), nil
 	if o.unwatch != nil && !o.unwatch() {
 		// onDone has run or is about to: wait for its event, and for
 		// onGrace's if it armed the timer and the timer has fired.

@@ -188,5 +188,5 @@ func emit(k custody.Kind, key any, site custody.Site, stack custody.Stack, r *re
 	if other && r != nil {
 		e.Other, e.OtherTime = r.site, r.time
 	}
-	custody.Emit(context.Background(), e)
+	custody.Emit(context.Background(), &e)
 }

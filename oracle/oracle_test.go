@@ -1,12 +1,15 @@
 package oracle
 
 import (
+	"context"
+	"fmt"
 	"runtime"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/custody-go/custody"
+	"github.com/custody-go/custody/safego"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -172,4 +175,44 @@ func TestIgnoreTopFunctionAndAllowLeaks(t *testing.T) {
 	assert.Empty(t, allowing.verdict())
 	require.Len(t, allowing.logs, 1)
 	assert.Contains(t, allowing.logs[0], "oracle: allowed goroutine.leaked")
+}
+
+func TestManyParallelVerdicts(t *testing.T) {
+	// Thirty tests run at once, each with owned and raw goroutines that stop
+	// with its context; every fifth also leaks one, in one of three ways.
+	// Only those fail, each with its own one finding.
+	release := make(chan struct{})
+	defer close(release)
+	const n = 30
+	fakes := make([]*fakeTB, n)
+	var wg sync.WaitGroup
+	for i := range n {
+		fakes[i] = newFake(fmt.Sprintf("TestParallel%02d", i))
+		wg.Go(func() {
+			ctx := Check(fakes[i], Settle(500*time.Millisecond))
+			for range 10 {
+				safego.Go(ctx, "worker", func(ctx context.Context) { <-ctx.Done() })
+				go func() { <-ctx.Done() }()
+			}
+			if i%5 == 0 {
+				switch i % 3 {
+				case 0:
+					go func() { <-release }()
+				case 1:
+					safego.Go(ctx, "leaker", func(context.Context) { <-release })
+				case 2:
+					go func() { go func() { <-release }() }()
+				}
+			}
+			fakes[i].finish()
+		})
+	}
+	wg.Wait()
+	for i, f := range fakes {
+		if i%5 == 0 {
+			assert.Contains(t, f.verdict(), fmt.Sprintf("oracle: TestParallel%02d: 1 finding\n", i))
+		} else {
+			assert.Empty(t, f.verdict(), "TestParallel%02d is clean", i)
+		}
+	}
 }

@@ -189,17 +189,26 @@ const oraclePkg = "github.com/custody-go/custody/oracle."
 // libraryFrames are the prefixes of functions a report skips to find the
 // caller's own frame: the runtime's and custody's wrappers.
 var libraryFrames = []string{
-	"runtime.", "internal/", "sync.",
 	"github.com/custody-go/custody/chanown.",
 	"github.com/custody-go/custody/safego.",
 	"github.com/custody-go/custody/safemap.",
 }
 
+// runtimeFrames are the prefixes of the runtime's and the sync package's
+// functions, which a goroutine waits in.
+var runtimeFrames = []string{"runtime.", "internal/", "sync."}
+
 // firstUserFrame returns the innermost frame outside the runtime and
 // custody's wrappers.
 func firstUserFrame(g stack.Goroutine) (stack.Frame, bool) {
+	return firstFrameOutside(g, runtimeFrames, libraryFrames)
+}
+
+// firstFrameOutside returns the innermost frame whose function has none of
+// the prefixes.
+func firstFrameOutside(g stack.Goroutine, prefixes ...[]string) (stack.Frame, bool) {
 	for _, f := range g.Frames {
-		if !slices.ContainsFunc(libraryFrames, func(p string) bool { return strings.HasPrefix(f.Func, p) }) {
+		if !slices.ContainsFunc(slices.Concat(prefixes...), func(p string) bool { return strings.HasPrefix(f.Func, p) }) {
 			return f, true
 		}
 	}

@@ -5,6 +5,9 @@ import (
 	"runtime/pprof"
 	"slices"
 	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/custody-go/custody"
@@ -91,19 +94,20 @@ func mergeIgnored(leaks, events []finding) []finding {
 	return out
 }
 
-// settle waits, with a backoff and for at most the settle time, until no
-// goroutine of the test's is left, and returns those left. Goroutines the
-// goroutineleak profile proves blocked forever are not waited for; if a
-// goroutine left at the settle time is runnable rather than blocked, the
-// wait goes on for one more settle time.
+// settle waits, with a backoff, until no goroutine of the test's is left,
+// and returns those left once the settle time has been spent waiting.
+// Only time asleep counts: on a loaded machine the dumps themselves can take
+// longer than the settle time. Goroutines the goroutineleak profile proves
+// blocked forever are not waited for; goroutines that are runnable, or
+// inside custody's own reporting, get one more settle time.
 func (s *sink) settle(root *custody.Goroutine, cfg *config) []*leak {
 	self := stack.Current().ID
-	deadline := time.Now().Add(cfg.settle)
+	var waited time.Duration
 	backoff := 100 * time.Microsecond
 	var proven map[uint64]bool
 	var profiled time.Time
 	for {
-		mine := s.belonging(root, self, cfg)
+		mine := s.belonging(root, self, cfg, sharedDump())
 		if len(mine) == 0 {
 			return nil
 		}
@@ -112,7 +116,7 @@ func (s *sink) settle(root *custody.Goroutine, cfg *config) []*leak {
 		if cfg.leakProfile && time.Since(profiled) >= 20*time.Millisecond {
 			if p := leakedGoroutines(); p != nil {
 				proven, profiled = p, time.Now()
-				mine = s.belonging(root, self, cfg) // the profile's GC may have let some finish
+				mine = s.belonging(root, self, cfg, sharedDump()) // the profile's GC may have let some finish
 			} else {
 				cfg.leakProfile = false // not in this binary
 			}
@@ -121,28 +125,61 @@ func (s *sink) settle(root *custody.Goroutine, cfg *config) []*leak {
 		for _, l := range mine {
 			l.proven = proven[l.dump.ID] || l.dump.Leaked
 			waiting = waiting || !l.proven
-			busy = busy || isBusy(l.dump.State)
+			busy = busy || isBusy(l.dump)
 		}
-		now := time.Now()
-		if !waiting || now.After(deadline.Add(cfg.settle)) || (now.After(deadline) && !busy) {
+		if !waiting || waited >= 2*cfg.settle || (waited >= cfg.settle && !busy) {
 			return mine
 		}
+		start := time.Now()
 		time.Sleep(backoff)
+		waited += time.Since(start)
 		backoff = min(2*backoff, 50*time.Millisecond)
 	}
 }
 
-// isBusy reports whether a goroutine in this state is making progress
-// rather than waiting: on a loaded machine such a goroutine may simply not
-// have been scheduled yet, so the verdict gives it a second settle time.
-func isBusy(state string) bool {
-	return state == "runnable" || state == "running" || state == "syscall"
+// isBusy reports whether a goroutine is making progress rather than
+// waiting for something that may never come: runnable (on a loaded machine
+// it may not have been scheduled yet), or inside custody's own reporting
+// (waiting for the oracle's lock or for its context watch to report).
+func isBusy(g stack.Goroutine) bool {
+	switch g.State {
+	case "runnable", "running", "syscall":
+		return true
+	}
+	f, _ := firstFrameOutside(g, runtimeFrames) // past the runtime and sync
+	return strings.HasPrefix(f.Func, oraclePkg) || f.Func == "github.com/custody-go/custody.Emit" ||
+		strings.HasPrefix(f.Func, "github.com/custody-go/custody/safego.(*owned)")
+}
+
+// dumps lets verdicts that run at once share goroutine dumps: a dump stops
+// the world, and with many tests in parallel their dumps would queue. A
+// verdict may use only a dump that began after it asked: an older one may
+// predate the goroutines it is looking for.
+var dumps struct {
+	mu      sync.Mutex
+	started atomic.Uint64 // dumps begun
+	done    uint64        // the number of the dump in gs
+	gs      []stack.Goroutine
+}
+
+// sharedDump returns a goroutine dump that began after the call did: one a
+// concurrent caller took while this one waited for it, or a new one.
+func sharedDump() []stack.Goroutine {
+	after := dumps.started.Load()
+	dumps.mu.Lock()
+	defer dumps.mu.Unlock()
+	if dumps.done > after {
+		return dumps.gs
+	}
+	n := dumps.started.Add(1)
+	dumps.gs, dumps.done = stack.All(), n
+	return dumps.gs
 }
 
 // belonging returns the goroutines of the dump that the test's identity
-// started, directly or transitively, except self.
-func (s *sink) belonging(root *custody.Goroutine, self uint64, cfg *config) []*leak {
-	all := stack.All()
+// started, directly or transitively, except self and owned goroutines that
+// have reported their exit and are on their way out.
+func (s *sink) belonging(root *custody.Goroutine, self uint64, cfg *config, all []stack.Goroutine) []*leak {
 	now := time.Now()
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -160,9 +197,15 @@ func (s *sink) belonging(root *custody.Goroutine, self uint64, cfg *config) []*l
 			continue
 		}
 		l := &leak{dump: g, labeled: rec, at: now}
-		if o := s.live[id]; o != nil && isOwnedBody(g) {
-			c := *o
-			l.owned = &c
+		if isOwnedBody(g) {
+			// The labels are those of the goroutine's own record once it
+			// runs, its parent's until then.
+			if o := s.live[id]; o != nil {
+				c := *o
+				l.owned = &c
+			} else if rec.Parent != nil {
+				continue // an owned goroutine that reported its exit
+			}
 		}
 		out = append(out, l)
 	}

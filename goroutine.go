@@ -71,16 +71,6 @@ func (g *Goroutine) Root() *Goroutine {
 	return g
 }
 
-// DescendsFrom reports whether a is g or one of g's ancestors.
-func (g *Goroutine) DescendsFrom(a *Goroutine) bool {
-	for ; g != nil; g = g.Parent {
-		if g == a {
-			return true
-		}
-	}
-	return false
-}
-
 // Chain returns the names in g's parent chain, g first, joined by " ← ", such
 // as "process-payment ← handle ← TestHandlePayment".
 func (g *Goroutine) Chain() string {

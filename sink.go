@@ -123,8 +123,9 @@ func Active() Mode {
 	return Off
 }
 
-// Emit delivers a copy of *e to the active sink, if any, filling in e.Time
-// when it is zero; it does not keep e. It takes a pointer so that a wrapper's
+// Emit delivers a copy of *e to the active sink, if any, after setting
+// e.Time to the current time when it is zero; it does not keep e, but an
+// event must not be shared between goroutines that emit it. It takes a pointer so that a wrapper's
 // event is not copied on the way: an owned goroutine reports its exit on what
 // is often still its first, small stack. A sink that panics does not unwind
 // into the wrapped operation: the panic is recovered and logged through
@@ -169,13 +170,15 @@ func GoroutineContext(ctx context.Context, g *Goroutine) context.Context {
 	if in == nil || in.ctx == nil {
 		return ctx
 	}
-	out := ctx
-	func() {
-		defer recoverSink(ctx, in.sink, GoroutineSpawned)
-		out = in.ctx.GoroutineContext(ctx, g)
-	}()
-	if out == nil {
-		return ctx
+	return adjust(ctx, in.sink, in.ctx, g)
+}
+
+// adjust returns the context c gives g, or ctx if c panics or returns nil.
+func adjust(ctx context.Context, s Sink, c contexter, g *Goroutine) (out context.Context) {
+	out = ctx
+	defer recoverSink(ctx, s, GoroutineSpawned)
+	if next := c.GoroutineContext(ctx, g); next != nil {
+		out = next
 	}
 	return out
 }

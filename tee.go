@@ -47,9 +47,7 @@ func (t tee) Mode() Mode {
 func (t tee) GoroutineContext(ctx context.Context, g *Goroutine) context.Context {
 	for _, s := range t {
 		if c, ok := s.(contexter); ok {
-			if next := c.GoroutineContext(ctx, g); next != nil {
-				ctx = next
-			}
+			ctx = adjust(ctx, s, c, g) // one sink's panic must not undo the others' changes
 		}
 	}
 	return ctx
@@ -58,8 +56,10 @@ func (t tee) GoroutineContext(ctx context.Context, g *Goroutine) context.Context
 func (t tee) CancelGrace() time.Duration {
 	var d time.Duration
 	for _, s := range t {
-		if g, ok := s.(gracer); ok && g.CancelGrace() > 0 && (d == 0 || g.CancelGrace() < d) {
-			d = g.CancelGrace()
+		if g, ok := s.(gracer); ok {
+			if sd := g.CancelGrace(); sd > 0 && (d == 0 || sd < d) {
+				d = sd
+			}
 		}
 	}
 	return d

@@ -39,9 +39,17 @@
 //
 // Events that carry no goroutine record (safemap operations have no context)
 // are attributed through the labels of the goroutine that performed them.
-// An event that still cannot be attributed goes to the only test being
-// checked at the time, or, when several run in parallel, to the next
-// verdict that ends, marked as unattributed; it is never dropped.
+// An event that still cannot be attributed goes, with a note saying so, to
+// the only test being checked at the time; when several run in parallel, to
+// the package verdict of [VerifyTestMain], or without it to the next verdict
+// that ends. Only an ignored cancellation of a goroutine already reported as
+// leaked is not repeated.
+//
+// Values mutated in place after their last map operation show only when
+// asked: a verdict asks safemap.CheckAll when its test is the only one
+// running, and VerifyTestMain asks at the end. CheckAll looks at every live
+// map, so a mutation it finds is reported with a note that it may come from
+// code outside the test.
 //
 // The oracle works inside testing/synctest bubbles (its waits then advance
 // the bubble's fake clock), with subtests, and with t.Parallel.

@@ -6,6 +6,7 @@ import (
 	"runtime/pprof"
 	"strings"
 	"sync"
+	"testing"
 )
 
 // fakeTB is a TB whose verdict the tests read instead of failing.
@@ -62,3 +63,8 @@ func (f *fakeTB) verdict() string {
 
 // clearLabels removes the pprof labels of the calling goroutine.
 func clearLabels() { pprof.SetGoroutineLabels(context.Background()) }
+
+var (
+	_ TB       = testing.TB(nil)
+	_ TestingM = (*testing.M)(nil)
+)

@@ -7,6 +7,7 @@ import (
 	"strconv"
 
 	"github.com/custody-go/custody"
+	"github.com/custody-go/custody/internal/stack"
 )
 
 // TB is the subset of [testing.TB] the oracle needs.
@@ -20,12 +21,20 @@ type TB interface {
 }
 
 // Check starts the oracle's watch over the test t and returns a context that
-// carries the test's identity: owned goroutines, channels and raw goroutines
-// started with it, or from the goroutine that called Check, belong to t.
+// carries the test's identity: owned goroutines and channels started or made
+// with it belong to t, and so do raw goroutines started by the goroutine that
+// called Check or by any goroutine of t's (they inherit its pprof labels).
 // When t ends (through t.Cleanup), Check fails t with one block per finding,
 // as the package documentation describes. The context is t.Context() with
 // the identity added, so it is canceled as the test ends, before the
 // verdict; goroutines that ignore that get reported.
+//
+// The verdict of a clean test costs about one goroutine dump: 0.3–0.6ms
+// with 10 goroutines, against 0.15–0.35ms for goleak.Find in the same run
+// (BenchmarkVerdictClean). A goroutine blocked forever is reported after the
+// settle time, or within about 10–25ms when the goroutineleak profile can
+// prove it (BenchmarkVerdictBlockedForever). Verdicts running at once share
+// their dumps.
 //
 // Check must be called once per test, from the test's goroutine (it sets that
 // goroutine's pprof labels), while the test runs. It panics with a message
@@ -53,6 +62,9 @@ func Check(t TB, opts ...Option) context.Context {
 		custody.LabelID, strconv.FormatUint(root.ID, 10),
 		custody.LabelName, root.Name))
 	pprof.SetGoroutineLabels(ctx)
+	if stack.Current().Labels[custody.LabelID] == "" {
+		panic("oracle: goroutine dumps do not show pprof labels; the oracle needs GODEBUG=tracebacklabels=1 (it sets it unless GODEBUG already sets tracebacklabels)")
+	}
 
 	t.Cleanup(func() {
 		defer release()

@@ -109,7 +109,7 @@ func (f finding) String() string {
 		fmt.Fprintf(&b, "value under key %q mutated in place after it was stored\n", e.Object)
 		line("stored at %s", e.Other)
 		if strings.HasPrefix(e.Site.Function(), oraclePkg) {
-			line("change found when the test ended (safemap.CheckAll)")
+			line("change found when the test ended (safemap.CheckAll, which checks every live map: the map may belong to code outside the test)")
 			e.Stack = nil
 		} else {
 			line("change noticed at %s by %s", e.Site, name(f.who))

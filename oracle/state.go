@@ -41,7 +41,11 @@ func acquire() *sink {
 	defer global.mu.Unlock()
 	if global.refs == 0 {
 		enableTracebackLabels()
-		global.restore = custody.SetSink(custody.Tee(custody.CurrentSink(), s))
+		prev := custody.CurrentSink()
+		if prev == s {
+			prev = nil // left installed by restores out of order: do not receive every event twice
+		}
+		global.restore = custody.SetSink(custody.Tee(prev, s))
 	}
 	global.refs++
 	return s
@@ -61,6 +65,9 @@ func release() {
 // enableTracebackLabels makes goroutine dumps show pprof labels, through
 // which the oracle maps goroutines to their owners. The runtime rereads
 // GODEBUG when the environment variable changes.
+//
+// The change stays in the process's environment, and so reaches the
+// processes tests start.
 func enableTracebackLabels() {
 	v := os.Getenv("GODEBUG")
 	if strings.Contains(v, "tracebacklabels=") {
@@ -220,7 +227,7 @@ func (s *sink) found(ev *custody.Event) {
 			return
 		}
 		if s.finished[root.ID] {
-			if s.leaked[g.ID] {
+			if s.leaked[g.ID] && e.Kind == custody.GoroutineIgnoredCancel {
 				return // its test's verdict reported the goroutine as leaked
 			}
 			f.note = "after " + root.Name + " ended"
@@ -228,6 +235,7 @@ func (s *sink) found(ev *custody.Event) {
 	}
 	if f.note == "" && len(s.tests) == 1 {
 		for _, t := range s.tests {
+			f.note = "in a goroutine no record or label names, while " + t.root.Name + " was the only checked test running"
 			t.findings = append(t.findings, f)
 		}
 		return

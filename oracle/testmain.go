@@ -19,10 +19,9 @@ type TestingM interface {
 	Run() int
 }
 
-// VerifyTestMain runs the tests of a package, then, if they passed, gives a
-// package-wide verdict: findings
-// that no single test could be blamed for, and goroutines that nobody owns
-// still running after the tests (found by go.uber.org/goleak, which waits
+// VerifyTestMain runs the tests of a package, then gives a package-wide
+// verdict: findings that no single test could be blamed for, always, and,
+// if the tests passed, goroutines that nobody owns still running after them (found by go.uber.org/goleak, which waits
 // for them to settle). Goroutines a test's verdict already reported as
 // leaked are not reported again. It reports on standard error and exits with status 1
 // when it finds anything, else with the tests' status. Use it from TestMain:
@@ -61,20 +60,22 @@ func VerifyTestMain(m TestingM, opts ...Option) {
 		acquire()
 		safemap.CheckAll()
 		release()
-		s.mu.Lock()
-		orphans := s.orphans
-		s.orphans = nil
-		reported := maps.Clone(s.reported)
-		s.mu.Unlock()
-		var shown []finding
-		for _, f := range orphans {
-			if !cfg.allow[f.kind] {
-				shown = append(shown, f)
-			}
+	}
+	s.mu.Lock()
+	orphans := s.orphans
+	s.orphans = nil
+	reported := maps.Clone(s.reported)
+	s.mu.Unlock()
+	var shown []finding
+	for _, f := range orphans {
+		if !cfg.allow[f.kind] {
+			shown = append(shown, f)
 		}
-		if len(shown) > 0 {
-			b.WriteString(formatReport("the package", shown))
-		}
+	}
+	if len(shown) > 0 {
+		b.WriteString(formatReport("the package", shown))
+	}
+	if code == 0 {
 		if err := goleak.Find(cfg.goleakOptions()...); err != nil && !cfg.allow[custody.GoroutineLeaked] && !onlyReported(err, reported) {
 			if b.Len() > 0 {
 				b.WriteString("\n")

@@ -53,10 +53,14 @@ func (s *sink) verdict(t TB, root *custody.Goroutine, cfg *config) {
 		fs = append(fs, s.orphans...)
 		s.orphans = nil
 	}
-	for id, g := range s.records {
-		if g.Root() == root {
-			delete(s.records, id)
-			delete(s.live, id)
+	if len(leaks) == 0 {
+		// Nothing of the test's runs on: its records can go. Those of a
+		// test that leaked stay, to name it in what its goroutines do later.
+		for id, g := range s.records {
+			if g.Root() == root {
+				delete(s.records, id)
+				delete(s.live, id)
+			}
 		}
 	}
 	s.mu.Unlock()

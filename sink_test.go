@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"io"
 	"log/slog"
 	"sync"
 	"sync/atomic"
@@ -249,4 +250,21 @@ func TestIsRecordKey(t *testing.T) {
 	assert.Same(t, g, custody.FromContext(recordCtx{t.Context(), g}))
 	assert.False(t, custody.IsRecordKey(ctxKey{}))
 	assert.False(t, custody.IsRecordKey(nil))
+}
+
+type panicContexter struct{ recorder }
+
+func (*panicContexter) GoroutineContext(context.Context, *custody.Goroutine) context.Context {
+	panic("contexter bug")
+}
+
+func TestTeeContainsGoroutineContextPanics(t *testing.T) {
+	prevLogger := slog.Default()
+	slog.SetDefault(slog.New(slog.NewTextHandler(io.Discard, nil)))
+	defer slog.SetDefault(prevLogger)
+	restore := custody.SetSink(custody.Tee(&tagger{tag: "a:"}, &panicContexter{}, &tagger{tag: "b:"}))
+	defer restore()
+	g := custody.NewGoroutine(nil, "w", custody.Caller(0))
+	got := custody.GoroutineContext(t.Context(), g)
+	assert.Equal(t, "a:wb:w", got.Value(ctxKey{}), "the sinks before and after the panicking one keep their changes")
 }

@@ -53,18 +53,20 @@ func Check(t TB, opts ...Option) context.Context {
 	s := acquire()
 
 	root := custody.NewGoroutine(nil, t.Name(), custody.Caller(1))
-	s.mu.Lock()
-	s.records[root.ID] = root
-	s.tests[root.ID] = &test{root: root, cfg: cfg}
-	s.mu.Unlock()
-
 	ctx := pprof.WithLabels(t.Context(), pprof.Labels(
 		custody.LabelID, strconv.FormatUint(root.ID, 10),
 		custody.LabelName, root.Name))
 	pprof.SetGoroutineLabels(ctx)
 	if stack.Current().Labels[custody.LabelID] == "" {
+		pprof.SetGoroutineLabels(t.Context())
+		release()
+		unmarkChecked(t)
 		panic("oracle: goroutine dumps do not show pprof labels; the oracle needs GODEBUG=tracebacklabels=1 (it sets it unless GODEBUG already sets tracebacklabels)")
 	}
+	s.mu.Lock()
+	s.records[root.ID] = root
+	s.tests[root.ID] = &test{root: root, cfg: cfg}
+	s.mu.Unlock()
 
 	t.Cleanup(func() {
 		defer release()

@@ -216,3 +216,12 @@ func TestManyParallelVerdicts(t *testing.T) {
 		}
 	}
 }
+
+func TestCheckNeedsLabelsInDumps(t *testing.T) {
+	t.Setenv("GODEBUG", "tracebacklabels=0")
+	fake := newFake("TestNoLabels")
+	assert.PanicsWithValue(t,
+		"oracle: goroutine dumps do not show pprof labels; the oracle needs GODEBUG=tracebacklabels=1 (it sets it unless GODEBUG already sets tracebacklabels)",
+		func() { Check(fake) })
+	assert.NotEqual(t, custody.Verify, custody.Active(), "a failed Check leaves nothing installed")
+}

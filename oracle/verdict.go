@@ -151,7 +151,7 @@ func isBusy(g stack.Goroutine) bool {
 		return true
 	}
 	f, _ := firstFrameOutside(g, runtimeFrames) // past the runtime and sync
-	return strings.HasPrefix(f.Func, oraclePkg) || f.Func == "github.com/custody-go/custody.Emit" ||
+	return strings.HasPrefix(f.Func, oraclePkg+"(*sink)") || f.Func == "github.com/custody-go/custody.Emit" ||
 		strings.HasPrefix(f.Func, "github.com/custody-go/custody/safego.(*owned)")
 }
 

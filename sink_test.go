@@ -6,40 +6,15 @@ import (
 	"errors"
 	"io"
 	"log/slog"
-	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/custody-go/custody"
+	"github.com/custody-go/custody/internal/sinktest"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
-
-// recorder is a Sink that keeps every event.
-type recorder struct {
-	mu     sync.Mutex
-	events []custody.Event
-	mode   custody.Mode
-}
-
-func (r *recorder) Emit(_ context.Context, e custody.Event) {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	r.events = append(r.events, e)
-}
-
-func (r *recorder) Mode() custody.Mode { return r.mode }
-
-func (r *recorder) kinds() []custody.Kind {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	var ks []custody.Kind
-	for _, e := range r.events {
-		ks = append(ks, e.Kind)
-	}
-	return ks
-}
 
 type emitFunc func(context.Context, custody.Event)
 
@@ -49,9 +24,9 @@ func TestSetSinkRestores(t *testing.T) {
 	require.Nil(t, custody.CurrentSink())
 	require.Equal(t, custody.Off, custody.Active())
 
-	outer := &recorder{mode: custody.Observe}
+	outer := sinktest.New(custody.Observe)
 	restoreOuter := custody.SetSink(outer)
-	inner := &recorder{mode: custody.Verify}
+	inner := sinktest.New(custody.Verify)
 	restoreInner := custody.SetSink(inner)
 	assert.Equal(t, custody.Verify, custody.Active())
 	custody.Emit(t.Context(), &custody.Event{Kind: custody.ChanMade})
@@ -62,13 +37,13 @@ func TestSetSinkRestores(t *testing.T) {
 	assert.Equal(t, custody.Off, custody.Active())
 	custody.Emit(t.Context(), &custody.Event{Kind: custody.ChanDoubleClose}) // dropped
 
-	assert.Equal(t, []custody.Kind{custody.ChanMade}, inner.kinds())
-	assert.Equal(t, []custody.Kind{custody.ChanClosed}, outer.kinds())
-	assert.False(t, inner.events[0].Time.IsZero(), "Emit fills in the time")
+	assert.Equal(t, []custody.Kind{custody.ChanMade}, sinktest.Kinds(inner.Events()))
+	assert.Equal(t, []custody.Kind{custody.ChanClosed}, sinktest.Kinds(outer.Events()))
+	assert.False(t, inner.Events()[0].Time.IsZero(), "Emit fills in the time")
 }
 
 func TestSetSinkNilIsOff(t *testing.T) {
-	restore := custody.SetSink(&recorder{})
+	restore := custody.SetSink(&sinktest.Recorder{})
 	defer restore()
 	restoreNil := custody.SetSink(nil)
 	assert.Equal(t, custody.Off, custody.Active())
@@ -78,7 +53,7 @@ func TestSetSinkNilIsOff(t *testing.T) {
 }
 
 func TestTee(t *testing.T) {
-	a, b := &recorder{mode: custody.Observe}, &recorder{mode: custody.Verify}
+	a, b := sinktest.New(custody.Observe), sinktest.New(custody.Verify)
 	assert.Nil(t, custody.Tee(), "Tee() is off")
 	assert.Nil(t, custody.Tee(nil, nil))
 	assert.Same(t, a, custody.Tee(nil, a), "a tee of one sink is that sink")
@@ -87,15 +62,15 @@ func TestTee(t *testing.T) {
 	defer restore()
 	assert.Equal(t, custody.Verify, custody.Active(), "a tee takes the highest mode")
 	custody.Emit(t.Context(), &custody.Event{Kind: custody.MapZeroLoaded})
-	assert.Equal(t, []custody.Kind{custody.MapZeroLoaded}, a.kinds())
-	assert.Equal(t, []custody.Kind{custody.MapZeroLoaded}, b.kinds())
+	assert.Equal(t, []custody.Kind{custody.MapZeroLoaded}, sinktest.Kinds(a.Events()))
+	assert.Equal(t, []custody.Kind{custody.MapZeroLoaded}, sinktest.Kinds(b.Events()))
 }
 
 type ctxKey struct{}
 
 // tagger adds a value to an owned goroutine's context.
 type tagger struct {
-	recorder
+	sinktest.Recorder
 	tag string
 }
 
@@ -105,7 +80,7 @@ func (s *tagger) GoroutineContext(ctx context.Context, g *custody.Goroutine) con
 }
 
 type graceSink struct {
-	recorder
+	sinktest.Recorder
 	d time.Duration
 }
 
@@ -113,10 +88,10 @@ func (s *graceSink) CancelGrace() time.Duration { return s.d }
 
 func TestCancelGrace(t *testing.T) {
 	assert.Equal(t, custody.DefaultCancelGrace, custody.CancelGrace())
-	restore := custody.SetSink(custody.Tee(&graceSink{d: time.Minute}, &recorder{}, &graceSink{d: 50 * time.Millisecond}))
+	restore := custody.SetSink(custody.Tee(&graceSink{d: time.Minute}, &sinktest.Recorder{}, &graceSink{d: 50 * time.Millisecond}))
 	assert.Equal(t, 50*time.Millisecond, custody.CancelGrace(), "a tee takes the shortest grace")
 	restore()
-	restore = custody.SetSink(&recorder{})
+	restore = custody.SetSink(&sinktest.Recorder{})
 	defer restore()
 	assert.Equal(t, custody.DefaultCancelGrace, custody.CancelGrace())
 }
@@ -126,7 +101,7 @@ func TestGoroutineContext(t *testing.T) {
 	ctx := t.Context()
 	assert.Equal(t, ctx, custody.GoroutineContext(ctx, g), "off: ctx unchanged")
 
-	restore := custody.SetSink(custody.Tee(&tagger{tag: "a:"}, &recorder{}, &tagger{tag: "b:"}))
+	restore := custody.SetSink(custody.Tee(&tagger{tag: "a:"}, &sinktest.Recorder{}, &tagger{tag: "b:"}))
 	defer restore()
 	got := custody.GoroutineContext(ctx, g)
 	assert.Equal(t, "a:workerb:worker", got.Value(ctxKey{}), "each sink of a tee adjusts the context in turn")
@@ -252,7 +227,7 @@ func TestIsRecordKey(t *testing.T) {
 	assert.False(t, custody.IsRecordKey(nil))
 }
 
-type panicContexter struct{ recorder }
+type panicContexter struct{ sinktest.Recorder }
 
 func (*panicContexter) GoroutineContext(context.Context, *custody.Goroutine) context.Context {
 	panic("contexter bug")

@@ -3,7 +3,6 @@ package chanown_test
 import (
 	"context"
 	"errors"
-	"sync"
 	"testing"
 	"testing/synctest"
 	"time"
@@ -13,47 +12,8 @@ import (
 
 	"github.com/custody-go/custody"
 	"github.com/custody-go/custody/chanown"
+	"github.com/custody-go/custody/internal/sinktest"
 )
-
-// recorder is a Sink that keeps every event.
-type recorder struct {
-	mode   custody.Mode
-	mu     sync.Mutex
-	events []custody.Event
-}
-
-func (r *recorder) Emit(_ context.Context, e custody.Event) {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	r.events = append(r.events, e)
-}
-
-func (r *recorder) Mode() custody.Mode { return r.mode }
-
-// take returns the events recorded so far and forgets them.
-func (r *recorder) take() []custody.Event {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	es := r.events
-	r.events = nil
-	return es
-}
-
-func kinds(es []custody.Event) []custody.Kind {
-	var ks []custody.Kind
-	for _, e := range es {
-		ks = append(ks, e.Kind)
-	}
-	return ks
-}
-
-// install makes a recorder of the given mode the active sink for the rest of
-// the test.
-func install(t testing.TB, mode custody.Mode) *recorder {
-	r := &recorder{mode: mode}
-	t.Cleanup(custody.SetSink(r))
-	return r
-}
 
 // identity returns a copy of ctx carrying a fresh root record named name.
 func identity(ctx context.Context, name string) (context.Context, *custody.Goroutine) {
@@ -62,7 +22,7 @@ func identity(ctx context.Context, name string) (context.Context, *custody.Gorou
 }
 
 func TestMake(t *testing.T) {
-	r := install(t, custody.Verify)
+	r := sinktest.Install(t, custody.Verify)
 	ctx, owner := identity(t.Context(), "owner")
 
 	c, here := chanown.Make[int](ctx, "results", 3), custody.Caller(0)
@@ -71,7 +31,7 @@ func TestMake(t *testing.T) {
 	assert.Equal(t, 3, c.Cap())
 	assert.Equal(t, 0, c.Len())
 	assert.Same(t, owner, c.Owner())
-	es := r.take()
+	es := r.Take()
 	require.Len(t, es, 1)
 	e := es[0]
 	assert.Equal(t, custody.ChanMade, e.Kind)
@@ -85,9 +45,9 @@ func TestMake(t *testing.T) {
 }
 
 func TestMakeObserveHasNoStack(t *testing.T) {
-	r := install(t, custody.Observe)
+	r := sinktest.Install(t, custody.Observe)
 	chanown.Make[int](t.Context(), "x", 0)
-	es := r.take()
+	es := r.Take()
 	require.Len(t, es, 1)
 	assert.Nil(t, es[0].Owner, "t.Context() carries no identity: the channel is unowned")
 	assert.False(t, es[0].Made.IsZero())
@@ -106,14 +66,14 @@ func makeResults(ctx context.Context) *chanown.Chan[int] {
 }
 
 func TestCallerSkip(t *testing.T) {
-	r := install(t, custody.Observe)
+	r := sinktest.Install(t, custody.Observe)
 	_, here := makeResults(t.Context()), custody.Caller(0)
-	es := r.take()
+	es := r.Take()
 	require.Len(t, es, 1)
 	assert.Equal(t, here.String(), es[0].Made.String())
 
 	chanown.Make[int](t.Context(), "x", 1, chanown.CallerSkip(-3)) // treated as 0
-	es = r.take()
+	es = r.Take()
 	require.Len(t, es, 1)
 	assert.Equal(t, "github.com/custody-go/custody/chanown_test.TestCallerSkip", es[0].Made.Function())
 }
@@ -191,12 +151,12 @@ func TestRange(t *testing.T) {
 }
 
 func TestSendAfterClose(t *testing.T) {
-	r := install(t, custody.Verify)
+	r := sinktest.Install(t, custody.Verify)
 	ownerCtx, owner := identity(t.Context(), "owner")
 	senderCtx, sender := identity(t.Context(), "sender")
 	c := chanown.Make[int](ownerCtx, "results", 1)
 	require.NoError(t, c.Close(ownerCtx))
-	closeSite := r.take()[1].Site
+	closeSite := r.Take()[1].Site
 
 	err, here := c.Send(senderCtx, 1), custody.Caller(0)
 
@@ -211,8 +171,8 @@ func TestSendAfterClose(t *testing.T) {
 	assert.False(t, ce.ClosedAt.IsZero())
 	assert.False(t, ce.Time.Before(ce.ClosedAt))
 
-	es := r.take()
-	require.Equal(t, []custody.Kind{custody.ChanSendAfterClose}, kinds(es))
+	es := r.Take()
+	require.Equal(t, []custody.Kind{custody.ChanSendAfterClose}, sinktest.Kinds(es))
 	e := es[0]
 	assert.Same(t, sender, e.Goroutine)
 	assert.Same(t, owner, e.Owner)
@@ -231,8 +191,8 @@ func TestSendAfterClose(t *testing.T) {
 	assert.False(t, ok)
 	require.ErrorAs(t, err, &ce)
 	assert.Equal(t, here.Line()-1, ce.Site.Line(), "TrySend's site is its caller")
-	es = r.take()
-	require.Equal(t, []custody.Kind{custody.ChanSendAfterClose}, kinds(es))
+	es = r.Take()
+	require.Equal(t, []custody.Kind{custody.ChanSendAfterClose}, sinktest.Kinds(es))
 	assert.Nil(t, es[0].Goroutine, "TrySend has no context")
 }
 
@@ -250,11 +210,11 @@ func TestSendAfterCloseOff(t *testing.T) {
 }
 
 func TestDoubleClose(t *testing.T) {
-	r := install(t, custody.Observe)
+	r := sinktest.Install(t, custody.Observe)
 	ctx, owner := identity(t.Context(), "owner")
 	c := chanown.Make[int](ctx, "results", 1)
 	require.NoError(t, c.Close(ctx))
-	first := r.take()[1]
+	first := r.Take()[1]
 	require.Equal(t, custody.ChanClosed, first.Kind)
 
 	err, here := c.Close(ctx), custody.Caller(0)
@@ -266,8 +226,8 @@ func TestDoubleClose(t *testing.T) {
 	assert.Equal(t, first.Site, ce.CloseSite, "the error names the first closer")
 	assert.Same(t, owner, ce.Closer)
 	assert.Equal(t, here.String(), ce.Site.String())
-	es := r.take()
-	require.Equal(t, []custody.Kind{custody.ChanDoubleClose}, kinds(es))
+	es := r.Take()
+	require.Equal(t, []custody.Kind{custody.ChanDoubleClose}, sinktest.Kinds(es))
 	assert.Equal(t, first.Site, es[0].Other)
 	assert.Same(t, owner, es[0].OtherGoroutine)
 	assert.Same(t, ce, es[0].Err)
@@ -284,11 +244,11 @@ func TestDoubleCloseOff(t *testing.T) {
 }
 
 func TestCloseByNonOwner(t *testing.T) {
-	r := install(t, custody.Observe)
+	r := sinktest.Install(t, custody.Observe)
 	ownerCtx, owner := identity(t.Context(), "owner")
 	otherCtx, other := identity(t.Context(), "other")
 	c := chanown.Make[int](ownerCtx, "results", 1)
-	r.take()
+	r.Take()
 
 	received := make(chan bool)
 	go func() {
@@ -298,8 +258,8 @@ func TestCloseByNonOwner(t *testing.T) {
 	require.NoError(t, c.Close(otherCtx), "a close by a non-owner still closes")
 	assert.False(t, <-received, "receivers are released")
 
-	es := r.take()
-	require.Equal(t, []custody.Kind{custody.ChanClosed, custody.ChanCloseByNonOwner}, kinds(es))
+	es := r.Take()
+	require.Equal(t, []custody.Kind{custody.ChanClosed, custody.ChanCloseByNonOwner}, sinktest.Kinds(es))
 	for _, e := range es {
 		assert.Same(t, other, e.Goroutine)
 		assert.Same(t, owner, e.Owner)
@@ -308,7 +268,7 @@ func TestCloseByNonOwner(t *testing.T) {
 }
 
 func TestCloseByOwnerOrOfUnownedIsNotReported(t *testing.T) {
-	r := install(t, custody.Observe)
+	r := sinktest.Install(t, custody.Observe)
 	ownerCtx, _ := identity(t.Context(), "owner")
 	otherCtx, _ := identity(t.Context(), "other")
 
@@ -317,43 +277,43 @@ func TestCloseByOwnerOrOfUnownedIsNotReported(t *testing.T) {
 	unowned := chanown.Make[int](t.Context(), "unowned", 1)
 	require.NoError(t, unowned.Close(otherCtx))
 
-	assert.Equal(t, []custody.Kind{custody.ChanMade, custody.ChanClosed, custody.ChanMade, custody.ChanClosed}, kinds(r.take()))
+	assert.Equal(t, []custody.Kind{custody.ChanMade, custody.ChanClosed, custody.ChanMade, custody.ChanClosed}, sinktest.Kinds(r.Take()))
 }
 
 func TestHandoff(t *testing.T) {
-	r := install(t, custody.Observe)
+	r := sinktest.Install(t, custody.Observe)
 	ownerCtx, owner := identity(t.Context(), "owner")
 	producerCtx, producer := identity(t.Context(), "producer")
 	c := chanown.Make[int](ownerCtx, "results", 1)
-	r.take()
+	r.Take()
 
 	c.Handoff(ownerCtx, producerCtx)
 
 	assert.Same(t, producer, c.Owner())
-	es := r.take()
-	require.Equal(t, []custody.Kind{custody.ChanHandoff}, kinds(es))
+	es := r.Take()
+	require.Equal(t, []custody.Kind{custody.ChanHandoff}, sinktest.Kinds(es))
 	assert.Same(t, owner, es[0].Goroutine)
 	assert.Same(t, owner, es[0].Owner, "Owner is the previous owner")
 	assert.Same(t, producer, es[0].OtherGoroutine, "OtherGoroutine is the new owner")
 	assert.Equal(t, "github.com/custody-go/custody/chanown_test.TestHandoff", es[0].Site.Function())
 
 	require.NoError(t, c.Close(producerCtx))
-	assert.Equal(t, []custody.Kind{custody.ChanClosed}, kinds(r.take()), "the new owner's close is legitimate")
+	assert.Equal(t, []custody.Kind{custody.ChanClosed}, sinktest.Kinds(r.Take()), "the new owner's close is legitimate")
 }
 
 func TestHandoffByNonOwner(t *testing.T) {
-	r := install(t, custody.Observe)
+	r := sinktest.Install(t, custody.Observe)
 	ownerCtx, owner := identity(t.Context(), "owner")
 	otherCtx, other := identity(t.Context(), "other")
 	producerCtx, producer := identity(t.Context(), "producer")
 	c := chanown.Make[int](ownerCtx, "results", 1)
-	r.take()
+	r.Take()
 
 	c.Handoff(otherCtx, producerCtx)
 
 	assert.Same(t, producer, c.Owner(), "a handoff by a non-owner still takes effect")
-	es := r.take()
-	require.Equal(t, []custody.Kind{custody.ChanHandoff}, kinds(es))
+	es := r.Take()
+	require.Equal(t, []custody.Kind{custody.ChanHandoff}, sinktest.Kinds(es))
 	assert.Same(t, other, es[0].Goroutine, "the event shows who handed off...")
 	assert.Same(t, owner, es[0].Owner, "...and that it was not the owner")
 
@@ -455,7 +415,7 @@ func TestDoneContextPrefersReadyOperation(t *testing.T) {
 
 func TestWaiting(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		install(t, custody.Verify)
+		sinktest.Install(t, custody.Verify)
 		ownerCtx, owner := identity(t.Context(), "owner")
 		senderCtx, sender := identity(t.Context(), "sender")
 		receiverCtx, receiver := identity(t.Context(), "receiver")
@@ -513,7 +473,7 @@ func TestWaiting(t *testing.T) {
 
 func TestWaitingNeedsVerify(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		install(t, custody.Observe)
+		sinktest.Install(t, custody.Observe)
 		ctx, g := identity(t.Context(), "receiver")
 		c := chanown.Make[int](ctx, "x", 0)
 		done := make(chan struct{})
@@ -533,7 +493,7 @@ func TestSendRecvAllocs(t *testing.T) {
 	for _, mode := range []custody.Mode{custody.Off, custody.Observe, custody.Verify} {
 		t.Run(mode.String(), func(t *testing.T) {
 			if mode != custody.Off {
-				install(t, mode)
+				sinktest.Install(t, mode)
 			}
 			ctx, _ := identity(t.Context(), "owner")
 			c := chanown.Make[int](ctx, "x", 1)
@@ -550,7 +510,7 @@ func TestSendRecvAllocs(t *testing.T) {
 
 func TestBlockedSendAfterCloseSite(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		r := install(t, custody.Observe)
+		r := sinktest.Install(t, custody.Observe)
 		ctx, sender := identity(t.Context(), "sender")
 		c := chanown.Make[int](t.Context(), "x", 0)
 		var (
@@ -568,9 +528,9 @@ func TestBlockedSendAfterCloseSite(t *testing.T) {
 		var ce *chanown.CloseError
 		require.ErrorAs(t, err, &ce)
 		assert.Equal(t, here.String(), ce.Site.String(), "a send released by Close names its own call")
-		es := r.take()
+		es := r.Take()
 		// The released sender and the closer emit concurrently: either order.
-		require.ElementsMatch(t, []custody.Kind{custody.ChanMade, custody.ChanClosed, custody.ChanSendAfterClose}, kinds(es))
+		require.ElementsMatch(t, []custody.Kind{custody.ChanMade, custody.ChanClosed, custody.ChanSendAfterClose}, sinktest.Kinds(es))
 		var closed, after custody.Event
 		for _, e := range es {
 			switch e.Kind {

@@ -14,6 +14,7 @@ import (
 
 	"github.com/custody-go/custody"
 	"github.com/custody-go/custody/chanown"
+	"github.com/custody-go/custody/internal/sinktest"
 )
 
 var update = flag.Bool("update", false, "rewrite testdata/*.golden")
@@ -33,7 +34,7 @@ func TestErrorGolden(t *testing.T) {
 		ownerCtx, _ := identity(t.Context(), "handle-payment")
 		closerCtx, _ := identity(t.Context(), "process-payment")
 		unowned := t.Context()
-		sink := func() func() { return custody.SetSink(&recorder{mode: custody.Observe}) }
+		sink := func() func() { return custody.SetSink(sinktest.New(custody.Observe)) }
 
 		restore := sink()
 		c := chanown.Make[int](ownerCtx, "payment-results", 1)

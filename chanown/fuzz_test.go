@@ -9,6 +9,7 @@ import (
 
 	"github.com/custody-go/custody"
 	"github.com/custody-go/custody/chanown"
+	"github.com/custody-go/custody/internal/sinktest"
 )
 
 // model is the reference a Chan is checked against: a bounded FIFO queue
@@ -44,9 +45,9 @@ func FuzzChan(f *testing.F) {
 			in = in[:2+maxOps]
 		}
 		mode := custody.Mode(in[0] % 3)
-		var r *recorder
+		var r *sinktest.Recorder
 		if mode != custody.Off {
-			r = &recorder{mode: mode}
+			r = sinktest.New(mode)
 			defer custody.SetSink(r)()
 		}
 		ids := make([]*custody.Goroutine, 3)
@@ -126,10 +127,10 @@ func FuzzChan(f *testing.F) {
 			require.Same(t, m.owner, c.Owner(), "step %d: Owner", step)
 		}
 		if r != nil {
-			es := r.take()
+			es := r.Take()
 			require.NotEmpty(t, es)
 			assert.Equal(t, custody.ChanMade, es[0].Kind)
-			assert.Equal(t, m.events, kinds(es[1:]))
+			assert.Equal(t, m.events, sinktest.Kinds(es[1:]))
 		}
 	})
 }

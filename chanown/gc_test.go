@@ -11,6 +11,7 @@ import (
 
 	"github.com/custody-go/custody"
 	"github.com/custody-go/custody/chanown"
+	"github.com/custody-go/custody/internal/sinktest"
 )
 
 // useAndDrop makes a channel, puts it through every recorded path (blocked
@@ -52,10 +53,10 @@ func TestDroppedChanIsCollected(t *testing.T) {
 			name = "closed"
 		}
 		t.Run(name, func(t *testing.T) {
-			r := install(t, custody.Verify)
+			r := sinktest.Install(t, custody.Verify)
 			ctx, g := identity(t.Context(), "owner")
 			wp, cleaned := useAndDrop(t, ctx, closeIt)
-			require.NotEmpty(t, r.take(), "the sink saw events; they must not keep the channel alive")
+			require.NotEmpty(t, r.Take(), "the sink saw events; they must not keep the channel alive")
 
 			collected := false
 			for range 20 {

@@ -15,6 +15,7 @@ import (
 
 	"github.com/custody-go/custody"
 	"github.com/custody-go/custody/chanown"
+	"github.com/custody-go/custody/internal/sinktest"
 )
 
 // TestStress races senders (Send with and without a cancelable context,
@@ -42,7 +43,7 @@ func TestStress(t *testing.T) {
 		capacity := round % 4
 		t.Run(fmt.Sprintf("%d-%s-cap%d", round, mode, capacity), func(t *testing.T) {
 			if mode != custody.Off {
-				install(t, mode)
+				sinktest.Install(t, mode)
 			}
 			ownerCtx, _ := identity(t.Context(), "owner")
 			c := chanown.Make[uint64](ownerCtx, "stress", capacity)

@@ -1,7 +1,6 @@
 package safemap_test
 
 import (
-	"context"
 	"runtime"
 	"strings"
 	"sync"
@@ -10,55 +9,17 @@ import (
 	"time"
 
 	"github.com/custody-go/custody"
+	"github.com/custody-go/custody/internal/sinktest"
 	"github.com/custody-go/custody/safemap"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
-
-// recorder is a Sink that keeps every event, in the mode it is given.
-type recorder struct {
-	mode   custody.Mode
-	mu     sync.Mutex
-	events []custody.Event
-}
-
-func (r *recorder) Emit(_ context.Context, e custody.Event) {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	r.events = append(r.events, e)
-}
-
-func (r *recorder) Mode() custody.Mode { return r.mode }
-
-// take returns the events recorded since the last take.
-func (r *recorder) take() []custody.Event {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	es := r.events
-	r.events = nil
-	return es
-}
-
-// install makes a recorder of mode the active sink for the test.
-func install(t *testing.T, mode custody.Mode) *recorder {
-	r := &recorder{mode: mode}
-	t.Cleanup(custody.SetSink(r))
-	return r
-}
 
 // line returns the line of its caller: `m.Load(k)` then `at := line() - 1`
 // names the line of the Load.
 func line() int {
 	_, _, l, _ := runtime.Caller(1)
 	return l
-}
-
-func kinds(es []custody.Event) []custody.Kind {
-	ks := []custody.Kind{}
-	for _, e := range es {
-		ks = append(ks, e.Kind)
-	}
-	return ks
 }
 
 // assertSite checks that s is line l of this file.
@@ -76,13 +37,13 @@ type cachedOrder struct {
 }
 
 func TestZeroValueEvents(t *testing.T) {
-	rec := install(t, custody.Verify)
+	rec := sinktest.Install(t, custody.Verify)
 	var m safemap.Map[string, int]
 
 	m.Store("a", 0)
 	storeLine := line() - 1
-	es := rec.take()
-	require.Equal(t, []custody.Kind{custody.MapZeroStored}, kinds(es))
+	es := rec.Take()
+	require.Equal(t, []custody.Kind{custody.MapZeroStored}, sinktest.Kinds(es))
 	assert.Equal(t, "a", es[0].Object)
 	assertSite(t, es[0].Site, storeLine, "zero store")
 	require.NotEmpty(t, es[0].Stack)
@@ -104,7 +65,7 @@ func TestZeroValueEvents(t *testing.T) {
 		v, ok := tc.op()
 		require.True(t, ok, tc.name)
 		require.Zero(t, v, tc.name)
-		es := rec.take()
+		es := rec.Take()
 		require.NotEmpty(t, es, tc.name)
 		e := es[0]
 		assert.Equal(t, custody.MapZeroLoaded, e.Kind, tc.name)
@@ -113,7 +74,7 @@ func TestZeroValueEvents(t *testing.T) {
 		assert.NotEmpty(t, e.Stack, tc.name)
 		assert.False(t, e.OtherTime.IsZero(), tc.name)
 		if tc.name == "Swap" {
-			require.Equal(t, []custody.Kind{custody.MapZeroLoaded, custody.MapZeroStored}, kinds(es))
+			require.Equal(t, []custody.Kind{custody.MapZeroLoaded, custody.MapZeroStored}, sinktest.Kinds(es))
 			assert.Equal(t, es[1].Site, e.Site, "the Swap is both the load and the store")
 		} else {
 			require.Len(t, es, 1, tc.name)
@@ -131,19 +92,19 @@ func TestZeroValueEvents(t *testing.T) {
 	m.LoadOrStore("b", 2)
 	m.Swap("b", 3)
 	m.LoadAndDelete("b")
-	assert.Empty(t, rec.take())
+	assert.Empty(t, rec.Take())
 }
 
 func TestZeroLoadedStoredWhileOff(t *testing.T) {
 	var m safemap.Map[string, *cachedOrder]
 	m.Store("o", nil) // custody is off: no record
-	rec := install(t, custody.Verify)
+	rec := sinktest.Install(t, custody.Verify)
 	v, ok := m.Load("o")
 	at := line() - 1
 	require.True(t, ok)
 	require.Nil(t, v)
-	es := rec.take()
-	require.Equal(t, []custody.Kind{custody.MapZeroLoaded}, kinds(es))
+	es := rec.Take()
+	require.Equal(t, []custody.Kind{custody.MapZeroLoaded}, sinktest.Kinds(es))
 	assertSite(t, es[0].Site, at, "Load")
 	assert.True(t, es[0].Other.IsZero(), "the store site of a value stored while off is unknown")
 }
@@ -151,18 +112,18 @@ func TestZeroLoadedStoredWhileOff(t *testing.T) {
 // The incident: a pointer from LoadOrStore changed in place. The next
 // operation on the key reports it, once, naming both sites.
 func TestMutatedAfterLoadOrStore(t *testing.T) {
-	rec := install(t, custody.Verify)
+	rec := sinktest.Install(t, custody.Verify)
 	var m safemap.Map[string, *cachedOrder]
 	o, _ := m.LoadOrStore("order-1", &cachedOrder{ID: "order-1", Qty: 1})
 	storeLine := line() - 1
 	m.Load("order-1")
-	assert.Empty(t, rec.take(), "an unchanged value was reported")
+	assert.Empty(t, rec.Take(), "an unchanged value was reported")
 
 	o.Qty = 3
 	_, _ = m.Load("order-1")
 	loadLine := line() - 1
-	es := rec.take()
-	require.Equal(t, []custody.Kind{custody.MapMutatedAfterStore}, kinds(es))
+	es := rec.Take()
+	require.Equal(t, []custody.Kind{custody.MapMutatedAfterStore}, sinktest.Kinds(es))
 	assert.Equal(t, "order-1", es[0].Object)
 	assertSite(t, es[0].Site, loadLine, "noticing Load")
 	assertSite(t, es[0].Other, storeLine, "LoadOrStore")
@@ -173,14 +134,14 @@ func TestMutatedAfterLoadOrStore(t *testing.T) {
 	o.Qty = 4
 	m.Load("order-1")
 	assert.Zero(t, safemap.CheckAll())
-	assert.Empty(t, rec.take(), "a store's mutation is reported once")
+	assert.Empty(t, rec.Take(), "a store's mutation is reported once")
 }
 
 // The check does not depend on the interleaving: a goroutine that loads a
 // shared order and changes it, properly synchronized with the test so that
 // the race detector has nothing to say, is reported every time.
 func TestMutationFoundDeterministically(t *testing.T) {
-	rec := install(t, custody.Verify)
+	rec := sinktest.Install(t, custody.Verify)
 	for range 50 {
 		var m safemap.Map[string, *cachedOrder]
 		m.Store("order-1", &cachedOrder{ID: "order-1"})
@@ -191,7 +152,7 @@ func TestMutationFoundDeterministically(t *testing.T) {
 		})
 		wg.Wait()
 		m.Load("order-1")
-		require.Equal(t, []custody.Kind{custody.MapMutatedAfterStore}, kinds(rec.take()))
+		require.Equal(t, []custody.Kind{custody.MapMutatedAfterStore}, sinktest.Kinds(rec.Take()))
 	}
 }
 
@@ -228,7 +189,7 @@ func TestMutationFoundByEachOperation(t *testing.T) {
 	}
 	for _, tc := range ops {
 		t.Run(tc.name, func(t *testing.T) {
-			rec := install(t, custody.Verify)
+			rec := sinktest.Install(t, custody.Verify)
 			var m orders
 			o := &cachedOrder{ID: "o", Items: []string{"a"}}
 			m.Store("k", o)
@@ -236,12 +197,12 @@ func TestMutationFoundByEachOperation(t *testing.T) {
 			o.Items[0] = "b"
 			opLine := tc.op(&m, o)
 			var found []custody.Event
-			for _, e := range rec.take() {
+			for _, e := range rec.Take() {
 				if e.Object == "k" {
 					found = append(found, e)
 				}
 			}
-			require.Equal(t, []custody.Kind{custody.MapMutatedAfterStore}, kinds(found))
+			require.Equal(t, []custody.Kind{custody.MapMutatedAfterStore}, sinktest.Kinds(found))
 			assertSite(t, found[0].Site, opLine, tc.name)
 			assertSite(t, found[0].Other, storeLine, "Store")
 		})
@@ -251,7 +212,7 @@ func TestMutationFoundByEachOperation(t *testing.T) {
 // Update replaces a value: no event for the replaced value, and the new one
 // is checked from the Update on.
 func TestUpdateReplacesWithoutEvent(t *testing.T) {
-	rec := install(t, custody.Verify)
+	rec := sinktest.Install(t, custody.Verify)
 	var m safemap.Map[string, *cachedOrder]
 	m.Store("order-1", &cachedOrder{ID: "order-1", Items: []string{"a"}})
 	var updateLine int
@@ -268,19 +229,19 @@ func TestUpdateReplacesWithoutEvent(t *testing.T) {
 	assert.Equal(t, 3, o.Qty)
 	assert.Equal(t, []string{"a", "b", "b", "b"}, o.Items)
 	m.Range(func(string, *cachedOrder) bool { return true })
-	assert.Empty(t, rec.take())
+	assert.Empty(t, rec.Take())
 
 	o.Qty = 10 // the value the last Update stored, changed in place
 	m.Load("order-1")
-	es := rec.take()
-	require.Equal(t, []custody.Kind{custody.MapMutatedAfterStore}, kinds(es))
+	es := rec.Take()
+	require.Equal(t, []custody.Kind{custody.MapMutatedAfterStore}, sinktest.Kinds(es))
 	assertSite(t, es[0].Other, updateLine, "Update")
 }
 
 // An Update whose fn changes old in place, instead of returning a copy, is
 // reported at the Update.
 func TestUpdateMutatingOldInPlace(t *testing.T) {
-	rec := install(t, custody.Verify)
+	rec := sinktest.Install(t, custody.Verify)
 	var m safemap.Map[string, *cachedOrder]
 	m.Store("order-1", &cachedOrder{ID: "order-1"})
 	at := line() + 1
@@ -288,22 +249,22 @@ func TestUpdateMutatingOldInPlace(t *testing.T) {
 		old.Qty++
 		return old, true
 	})
-	es := rec.take()
-	require.Equal(t, []custody.Kind{custody.MapMutatedAfterStore}, kinds(es))
+	es := rec.Take()
+	require.Equal(t, []custody.Kind{custody.MapMutatedAfterStore}, sinktest.Kinds(es))
 	assertSite(t, es[0].Site, at, "Update")
 }
 
 // What a value reaches through slices, maps, interfaces and unexported
 // fields is fingerprinted; the map's own copy of a value is not shared.
 func TestMutationKinds(t *testing.T) {
-	rec := install(t, custody.Verify)
+	rec := sinktest.Install(t, custody.Verify)
 	t.Run("slice", func(t *testing.T) {
 		var m safemap.Map[string, []int]
 		s := []int{1, 2, 3}
 		m.Store("s", s)
 		s[2] = 4
 		m.Load("s")
-		assert.Equal(t, []custody.Kind{custody.MapMutatedAfterStore}, kinds(rec.take()))
+		assert.Equal(t, []custody.Kind{custody.MapMutatedAfterStore}, sinktest.Kinds(rec.Take()))
 	})
 	t.Run("append within capacity does not change the stored slice", func(t *testing.T) {
 		var m safemap.Map[string, []int]
@@ -311,17 +272,17 @@ func TestMutationKinds(t *testing.T) {
 		m.Store("s", s)
 		_ = append(s, 1)
 		m.Load("s")
-		assert.Empty(t, rec.take())
+		assert.Empty(t, rec.Take())
 	})
 	t.Run("map", func(t *testing.T) {
 		var m safemap.Map[string, map[string]int]
 		v := map[string]int{"a": 1}
 		m.Store("m", v)
 		m.Load("m")
-		assert.Empty(t, rec.take())
+		assert.Empty(t, rec.Take())
 		v["b"] = 2
 		m.Load("m")
-		assert.Equal(t, []custody.Kind{custody.MapMutatedAfterStore}, kinds(rec.take()))
+		assert.Equal(t, []custody.Kind{custody.MapMutatedAfterStore}, sinktest.Kinds(rec.Take()))
 	})
 	t.Run("struct value holding a slice", func(t *testing.T) {
 		var m safemap.Map[string, cachedOrder]
@@ -329,10 +290,10 @@ func TestMutationKinds(t *testing.T) {
 		m.Store("o", o)
 		o.Qty = 5 // the caller's copy: the map's is untouched
 		m.Load("o")
-		assert.Empty(t, rec.take())
+		assert.Empty(t, rec.Take())
 		o.Items[0] = "b" // shared backing array
 		m.Load("o")
-		assert.Equal(t, []custody.Kind{custody.MapMutatedAfterStore}, kinds(rec.take()))
+		assert.Equal(t, []custody.Kind{custody.MapMutatedAfterStore}, sinktest.Kinds(rec.Take()))
 	})
 	t.Run("interface", func(t *testing.T) {
 		var m safemap.Map[string, any]
@@ -342,7 +303,7 @@ func TestMutationKinds(t *testing.T) {
 		p.ID = "x"
 		m.Load("i")
 		m.Load("n")
-		assert.Equal(t, []custody.Kind{custody.MapMutatedAfterStore}, kinds(rec.take()))
+		assert.Equal(t, []custody.Kind{custody.MapMutatedAfterStore}, sinktest.Kinds(rec.Take()))
 	})
 	t.Run("unexported fields", func(t *testing.T) {
 		type inner struct {
@@ -354,10 +315,10 @@ func TestMutationKinds(t *testing.T) {
 		in := &inner{tags: map[string]bool{"a": true}, items: []int{1}}
 		m.Store("o", outer{in: in})
 		m.Load("o")
-		assert.Empty(t, rec.take())
+		assert.Empty(t, rec.Take())
 		in.tags["b"] = true
 		m.Load("o")
-		assert.Equal(t, []custody.Kind{custody.MapMutatedAfterStore}, kinds(rec.take()))
+		assert.Equal(t, []custody.Kind{custody.MapMutatedAfterStore}, sinktest.Kinds(rec.Take()))
 	})
 	t.Run("cycle", func(t *testing.T) {
 		type node struct {
@@ -371,17 +332,17 @@ func TestMutationKinds(t *testing.T) {
 		for range 3 {
 			m.Load("ring")
 		}
-		assert.Empty(t, rec.take())
+		assert.Empty(t, rec.Take())
 		b.val = 3
 		m.Load("ring")
-		assert.Equal(t, []custody.Kind{custody.MapMutatedAfterStore}, kinds(rec.take()))
+		assert.Equal(t, []custody.Kind{custody.MapMutatedAfterStore}, sinktest.Kinds(rec.Take()))
 	})
 }
 
 // Values that synchronize themselves are meant to be shared and changed in
 // place: they are not looked into.
 func TestSelfSynchronizedValues(t *testing.T) {
-	rec := install(t, custody.Verify)
+	rec := sinktest.Install(t, custody.Verify)
 	type counter struct {
 		mu sync.Mutex
 		n  int
@@ -408,20 +369,20 @@ func TestSelfSynchronizedValues(t *testing.T) {
 	s.Hits.Add(1)
 	stamps.Load("s")
 
-	assert.Zero(t, safemap.CheckAll()+len(rec.take()))
+	assert.Zero(t, safemap.CheckAll()+len(rec.Take()))
 }
 
 // Observe mode reports zero-value loads and the mutations a write finds,
 // with the site of the operation but neither stacks nor store sites, and
 // does not fingerprint on loads or report zero stores.
 func TestObserveMode(t *testing.T) {
-	rec := install(t, custody.Observe)
+	rec := sinktest.Install(t, custody.Observe)
 	var m safemap.Map[string, *cachedOrder]
 	m.Store("nil", nil)
-	assert.Empty(t, rec.take(), "observe mode reported a zero store")
+	assert.Empty(t, rec.Take(), "observe mode reported a zero store")
 	m.Load("nil")
-	es := rec.take()
-	require.Equal(t, []custody.Kind{custody.MapZeroLoaded}, kinds(es))
+	es := rec.Take()
+	require.Equal(t, []custody.Kind{custody.MapZeroLoaded}, sinktest.Kinds(es))
 	assert.Nil(t, es[0].Stack)
 	assert.True(t, es[0].Other.IsZero(), "observe mode captured a store site")
 	assert.False(t, es[0].Site.IsZero())
@@ -429,13 +390,13 @@ func TestObserveMode(t *testing.T) {
 	o, _ := m.LoadOrStore("o", &cachedOrder{})
 	o.Qty = 1
 	m.Load("o")
-	assert.Empty(t, rec.take(), "observe mode fingerprinted on a load")
+	assert.Empty(t, rec.Take(), "observe mode fingerprinted on a load")
 	m.Delete("o")
-	assert.Equal(t, []custody.Kind{custody.MapMutatedAfterStore}, kinds(rec.take()))
+	assert.Equal(t, []custody.Kind{custody.MapMutatedAfterStore}, sinktest.Kinds(rec.Take()))
 }
 
 func TestOffModeRecordsNothing(t *testing.T) {
-	rec := &recorder{mode: custody.Verify}
+	rec := sinktest.New(custody.Verify)
 	var m safemap.Map[string, *cachedOrder]
 	m.Store("nil", nil)
 	o, _ := m.LoadOrStore("o", &cachedOrder{})
@@ -445,13 +406,13 @@ func TestOffModeRecordsNothing(t *testing.T) {
 	t.Cleanup(custody.SetSink(rec))
 	m.Load("o") // stored while off: not fingerprinted
 	assert.Zero(t, safemap.CheckAll())
-	assert.Empty(t, rec.take())
+	assert.Empty(t, rec.Take())
 }
 
 // CheckAll finds mutations after the last operation on a key, in every live
 // map, once.
 func TestCheckAll(t *testing.T) {
-	rec := install(t, custody.Verify)
+	rec := sinktest.Install(t, custody.Verify)
 	var a safemap.Map[string, *cachedOrder]
 	var b safemap.Map[int, []string]
 	o := &cachedOrder{}
@@ -466,7 +427,7 @@ func TestCheckAll(t *testing.T) {
 	n := safemap.CheckAll()
 	at := line() - 1
 	var found []custody.Event
-	for _, e := range rec.take() {
+	for _, e := range rec.Take() {
 		if e.Object == "checkall-a" || e.Object == "4242" {
 			found = append(found, e)
 			assertSite(t, e.Site, at, "CheckAll")
@@ -475,7 +436,7 @@ func TestCheckAll(t *testing.T) {
 	assert.Len(t, found, 2)
 	assert.GreaterOrEqual(t, n, 2)
 	safemap.CheckAll()
-	for _, e := range rec.take() {
+	for _, e := range rec.Take() {
 		assert.NotContains(t, []string{"checkall-a", "4242"}, e.Object, "reported twice")
 	}
 }

@@ -11,8 +11,9 @@ import (
 )
 
 // A Chan is a channel of T with a name, an owner and a memory of who closed
-// it. Its operations never panic: a send or close after close returns a
-// [*CloseError] instead. Make one with [Make]; the zero Chan is not usable.
+// it. Its operations never panic on a closed channel: a send or close after
+// close returns a [*CloseError] instead. Make one with [Make]; the zero Chan
+// is not usable, and its operations panic saying so.
 //
 // A Chan is safe for concurrent use by any number of senders, receivers and
 // closers. Pass it by pointer; it must not be copied after first use.
@@ -110,6 +111,7 @@ func (c *Chan[T]) Send(ctx context.Context, v T) error {
 	if ctx == nil {
 		panic("chanown: nil context in Send on channel " + strconv.Quote(c.name))
 	}
+	c.mustBeMade("Send")
 	c.mu.RLock()
 	if c.closed.Load() != nil {
 		c.mu.RUnlock()
@@ -153,6 +155,7 @@ func (c *Chan[T]) sendWait(ctx context.Context, v T) (closed bool, err error) {
 // reports carries no goroutine record; the oracle attributes it from the
 // goroutine's labels.
 func (c *Chan[T]) TrySend(v T) (bool, error) {
+	c.mustBeMade("TrySend")
 	c.mu.RLock()
 	if c.closed.Load() != nil {
 		c.mu.RUnlock()
@@ -176,6 +179,7 @@ func (c *Chan[T]) Recv(ctx context.Context) (v T, ok bool, err error) {
 	if ctx == nil {
 		panic("chanown: nil context in Recv on channel " + strconv.Quote(c.name))
 	}
+	c.mustBeMade("Recv")
 	select {
 	case v, ok = <-c.ch:
 		return v, ok, nil
@@ -222,6 +226,7 @@ func (c *Chan[T]) Close(ctx context.Context) error {
 	if ctx == nil {
 		panic("chanown: nil context in Close of channel " + strconv.Quote(c.name))
 	}
+	c.mustBeMade("Close")
 	mode := custody.Active()
 	rec := unrecorded
 	if mode != custody.Off {
@@ -303,6 +308,7 @@ func (c *Chan[T]) Handoff(ctx, to context.Context) {
 	if ctx == nil || to == nil {
 		panic("chanown: nil context in Handoff of channel " + strconv.Quote(c.name))
 	}
+	c.mustBeMade("Handoff")
 	next := custody.FromContext(to)
 	prev := c.owner.Swap(next)
 	mode := custody.Active()
@@ -339,5 +345,14 @@ func (c *Chan[T]) event(k custody.Kind, site custody.Site, g *custody.Goroutine)
 		Goroutine: g,
 		Object:    c.name,
 		Made:      c.made,
+	}
+}
+
+// mustBeMade panics if c is a zero Chan, which has no channel: a send on it
+// would block forever and a close would panic in the runtime, saying
+// nothing of chanown.
+func (c *Chan[T]) mustBeMade(op string) {
+	if c.ch == nil {
+		panic("chanown: " + op + " on a zero Chan; make channels with Make")
 	}
 }

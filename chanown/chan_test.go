@@ -545,3 +545,13 @@ func TestBlockedSendAfterCloseSite(t *testing.T) {
 		assert.False(t, after.Time.Before(closed.Time))
 	})
 }
+
+func TestZeroChanPanicsClearly(t *testing.T) {
+	var c chanown.Chan[int]
+	ctx := t.Context()
+	assert.PanicsWithValue(t, "chanown: Send on a zero Chan; make channels with Make", func() { _ = c.Send(ctx, 1) })
+	assert.PanicsWithValue(t, "chanown: TrySend on a zero Chan; make channels with Make", func() { _, _ = c.TrySend(1) })
+	assert.PanicsWithValue(t, "chanown: Recv on a zero Chan; make channels with Make", func() { _, _, _ = c.Recv(ctx) })
+	assert.PanicsWithValue(t, "chanown: Close on a zero Chan; make channels with Make", func() { _ = c.Close(ctx) })
+	assert.PanicsWithValue(t, "chanown: Handoff on a zero Chan; make channels with Make", func() { c.Handoff(ctx, ctx) })
+}

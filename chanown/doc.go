@@ -45,8 +45,9 @@
 //
 // A send and receive through a buffered Chan costs, over the raw channel,
 // two atomic adds and an atomic load on the sender's side and a context
-// case in the select of an operation that has to wait: 1.2–1.35× a raw
+// case in the select of an operation that has to wait: 1.1–1.45× a raw
 // channel's time in BenchmarkSendRecv, with no allocation, in off and
 // observe modes alike. Verify mode adds a waiting record for each operation
-// that blocks with an identity in its context (about 1.9× raw).
+// that blocks with an identity in its context (1.7–2.5× raw, with the
+// oracle installed; single loaded runs went higher).
 package chanown

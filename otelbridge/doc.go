@@ -58,10 +58,11 @@
 //
 // # Channel and map events
 //
-// Channel and map events become events on the span in the operation's
-// context: the owned goroutine's span when the operation ran with its
-// context, or a request's span. They are named "custody." and the
-// [custody.Kind]'s name:
+// Channel events become events on the span in the operation's context: the
+// owned goroutine's span when the operation ran with its context, or a
+// request's span. Map events would too, but safemap has no context to pass
+// (see below), so today they are counted only. They are named "custody."
+// and the [custody.Kind]'s name:
 //
 //	custody.chan.closed, custody.chan.send_after_close, custody.chan.double_close,
 //	custody.chan.close_by_non_owner, custody.chan.handoff

@@ -25,9 +25,12 @@
 //
 // An owned goroutine reports [custody.GoroutineSpawned] (by [Go], in the
 // parent before the goroutine starts, so a sink knows it before it can
-// exit), then possibly [custody.GoroutineContextDone],
-// [custody.GoroutineIgnoredCancel] and [custody.GoroutinePanicked], and
-// finally [custody.GoroutineExited], in that order. The context passed to
+// exit), then possibly [custody.GoroutineContextDone] and
+// [custody.GoroutineIgnoredCancel], in that order, and
+// [custody.GoroutinePanicked], and finally [custody.GoroutineExited]. A panic
+// is reported as it unwinds, so when the goroutine's context is done just
+// before it panics, GoroutinePanicked can come before GoroutineContextDone;
+// GoroutineExited is always last. The context passed to
 // Emit is the goroutine's own. Before the goroutine starts, the sink may
 // adjust that context ([custody.GoroutineContext]); the OpenTelemetry sink
 // starts the goroutine's span there.

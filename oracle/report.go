@@ -207,8 +207,9 @@ func firstUserFrame(g stack.Goroutine) (stack.Frame, bool) {
 // firstFrameOutside returns the innermost frame whose function has none of
 // the prefixes.
 func firstFrameOutside(g stack.Goroutine, prefixes ...[]string) (stack.Frame, bool) {
+	all := slices.Concat(prefixes...)
 	for _, f := range g.Frames {
-		if !slices.ContainsFunc(slices.Concat(prefixes...), func(p string) bool { return strings.HasPrefix(f.Func, p) }) {
+		if !slices.ContainsFunc(all, func(p string) bool { return strings.HasPrefix(f.Func, p) }) {
 			return f, true
 		}
 	}

@@ -219,7 +219,7 @@ func (s *sink) belonging(root *custody.Goroutine, self uint64, cfg *config, all 
 // isOwnedBody reports whether g is an owned goroutine itself rather than a
 // raw goroutine that inherited its labels: safego starts the former.
 func isOwnedBody(g stack.Goroutine) bool {
-	return len(g.CreatedBy.Func) > len(safegoPkg) && g.CreatedBy.Func[:len(safegoPkg)] == safegoPkg
+	return strings.HasPrefix(g.CreatedBy.Func, safegoPkg)
 }
 
 const safegoPkg = "github.com/custody-go/custody/safego."

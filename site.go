@@ -25,10 +25,8 @@ var resolutions atomic.Int64
 // Caller returns the call site skip frames above its caller: Caller(0) is the
 // line that calls Caller, Caller(1) the line that called that function.
 func Caller(skip int) Site {
-	var pcs [1]uintptr
-	if runtime.Callers(skip+2, pcs[:]) < 1 {
-		return Site{}
-	}
+	var pcs [1]uintptr // left zero, an unknown Site, if there is no such frame
+	runtime.Callers(skip+2, pcs[:])
 	return Site{pc: pcs[0]}
 }
 

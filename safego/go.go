@@ -48,7 +48,12 @@ func Go(ctx context.Context, name string, fn func(ctx context.Context)) {
 	case custody.Off:
 		go fn(ctx)
 	case custody.Observe:
-		spawn(ctx, name, fn, custody.Caller(1), nil) // one frame less to unwind than spawnSite
+		// The line that called Go, unwound here rather than in spawnSite or
+		// custody.Caller: each frame less to unwind saves about a tenth of
+		// a go statement.
+		var pc [1]uintptr
+		runtime.Callers(2, pc[:])
+		spawn(ctx, name, fn, custody.SiteOf(pc[0]), nil)
 	default:
 		site, stack := spawnSite(mode, 1)
 		spawn(ctx, name, fn, site, stack)
@@ -59,7 +64,9 @@ func Go(ctx context.Context, name string, fn func(ctx context.Context)) {
 // mode, the stack there, unwinding the stack once.
 func spawnSite(mode custody.Mode, skip int) (custody.Site, custody.Stack) {
 	if mode != custody.Verify {
-		return custody.Caller(skip + 1), nil
+		var pc [1]uintptr
+		runtime.Callers(skip+2, pc[:])
+		return custody.SiteOf(pc[0]), nil
 	}
 	stack := custody.Callers(skip + 1)
 	if len(stack) == 0 {

@@ -2,8 +2,11 @@ package safego_test
 
 import (
 	"context"
+	"runtime/pprof"
+	"strconv"
 	"sync"
 	"testing"
+	"time"
 
 	sdkmetric "go.opentelemetry.io/otel/sdk/metric"
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
@@ -102,4 +105,91 @@ func installOTel(sampler sdktrace.Sampler, exporting bool) (uninstall func()) {
 		_ = tp.Shutdown(context.Background())
 		_ = mp.Shutdown(context.Background())
 	}
+}
+
+// BenchmarkGoObserveFloor measures what any observe-mode Go must pay under
+// DESIGN.md's contract before custody does anything of its own: a span
+// started and ended on an SDK TracerProvider that samples nothing (span),
+// plus pprof labels with the goroutine's id and name (span+labels), plus
+// the clock reads for its start and exit times (span+labels+clock); and, in
+// the same run, the real thing (observe, as in BenchmarkGo). The gap between
+// the last two is custody's own cost: the record, the spawn site, the
+// context watch and the events.
+//
+//	go test -run '^$' -bench GoObserveFloor -count 6 ./safego
+func BenchmarkGoObserveFloor(b *testing.B) {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	var wg sync.WaitGroup
+	fn := func(context.Context) { wg.Done() }
+	tp := sdktrace.NewTracerProvider(sdktrace.WithSampler(sdktrace.NeverSample()))
+	defer func() { _ = tp.Shutdown(context.Background()) }()
+	tracer := tp.Tracer("bench")
+	var id uint64 = 1 << 20 // a realistic id: its string does not fit in a byte
+
+	b.Run("raw", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			wg.Add(1)
+			go fn(ctx)
+			wg.Wait()
+		}
+	})
+	b.Run("span", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			wg.Add(1)
+			sctx, span := tracer.Start(ctx, "bench")
+			go func() {
+				fn(sctx)
+				span.End()
+			}()
+			wg.Wait()
+		}
+	})
+	b.Run("span+labels", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			wg.Add(1)
+			id++
+			sctx, span := tracer.Start(ctx, "bench")
+			sctx = pprof.WithLabels(sctx, pprof.Labels(
+				custody.LabelID, strconv.FormatUint(id, 10), custody.LabelName, "bench"))
+			go func() {
+				pprof.SetGoroutineLabels(sctx)
+				fn(sctx)
+				span.End()
+			}()
+			wg.Wait()
+		}
+	})
+	b.Run("span+labels+clock", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			wg.Add(1)
+			id++
+			start := time.Now()
+			sctx, span := tracer.Start(ctx, "bench")
+			sctx = pprof.WithLabels(sctx, pprof.Labels(
+				custody.LabelID, strconv.FormatUint(id, 10), custody.LabelName, "bench"))
+			go func() {
+				pprof.SetGoroutineLabels(sctx)
+				fn(sctx)
+				if time.Since(start) < 0 {
+					b.Error("the clock went backwards")
+				}
+				span.End()
+			}()
+			wg.Wait()
+		}
+	})
+	b.Run("observe", func(b *testing.B) {
+		defer installOTel(sdktrace.NeverSample(), false)()
+		b.ReportAllocs()
+		for b.Loop() {
+			wg.Add(1)
+			safego.Go(ctx, "bench", fn)
+			wg.Wait()
+		}
+	})
 }

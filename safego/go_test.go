@@ -105,6 +105,8 @@ func TestGoIdentity(t *testing.T) {
 	assert.False(t, s.rec.Start.IsZero())
 	assert.Equal(t, spawnLine, s.rec.Spawn.Line(), "the spawn site is the line that called Go")
 	assert.True(t, strings.HasSuffix(s.rec.Spawn.File(), "safego/go_test.go"), s.rec.Spawn.File())
+	assert.Equal(t, "github.com/custody-go/custody/safego_test.TestGoIdentity", s.rec.Spawn.Function(),
+		"the spawn site is in the function that called Go, not in fn")
 	assert.Equal(t, "kept", s.value, "ctx's values reach fn")
 	assert.True(t, s.spawned, "spawned is reported before fn runs")
 

@@ -8,7 +8,8 @@
 // fixed, each run as a test of its own under the oracle, and prints one
 // table. -incident and -variant pick one run and print the oracle's whole
 // verdict. Redis is an embedded miniredis unless REDIS_ADDR names a real
-// one; with OTEL_EXPORTER_OTLP_ENDPOINT set, traces are exported over OTLP.
+// one; with OTEL_EXPORTER_OTLP_ENDPOINT set, traces and metrics are
+// exported over OTLP.
 //
 //	go run ./examples/payment
 //	go run ./examples/payment -incident=zero-cache -variant=buggy

@@ -7,7 +7,9 @@ import (
 	"time"
 
 	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/exporters/otlp/otlpmetric/otlpmetrichttp"
 	"go.opentelemetry.io/otel/exporters/otlp/otlptrace/otlptracehttp"
+	sdkmetric "go.opentelemetry.io/otel/sdk/metric"
 	"go.opentelemetry.io/otel/sdk/resource"
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 	"go.opentelemetry.io/otel/trace"
@@ -20,20 +22,17 @@ import (
 // its children. It records nothing unless installTelemetry exports traces.
 var tracer trace.Tracer = noop.NewTracerProvider().Tracer("")
 
-// installTelemetry exports traces over OTLP/HTTP when
+// installTelemetry exports traces and metrics over OTLP/HTTP when
 // OTEL_EXPORTER_OTLP_ENDPOINT is set: otelbridge, installed as custody's
-// sink, makes each owned goroutine a span, and the oracle feeds it through a
-// custody.Tee while a run is checked. The exporter reads the other OTEL_*
-// variables itself; OTEL_SERVICE_NAME defaults to custody-payment-demo.
-// uninstall exports what is left.
+// sink, makes each owned goroutine a span and counts what custody sees, and
+// the oracle feeds it through a custody.Tee while a run is checked. The
+// exporters read the other OTEL_EXPORTER_OTLP_* variables themselves, the
+// periodic reader OTEL_METRIC_EXPORT_INTERVAL; OTEL_SERVICE_NAME defaults to
+// custody-payment-demo. uninstall exports what is left.
 func installTelemetry(ctx context.Context) (uninstall func(), err error) {
 	endpoint := os.Getenv("OTEL_EXPORTER_OTLP_ENDPOINT")
 	if endpoint == "" {
 		return func() {}, nil
-	}
-	exporter, err := otlptracehttp.New(ctx)
-	if err != nil {
-		return nil, fmt.Errorf("payment: OTLP trace exporter: %w", err)
 	}
 	res, err := resource.New(ctx,
 		resource.WithAttributes(attribute.String("service.name", "custody-payment-demo")),
@@ -41,10 +40,20 @@ func installTelemetry(ctx context.Context) (uninstall func(), err error) {
 	if err != nil {
 		return nil, fmt.Errorf("payment: OpenTelemetry resource: %w", err)
 	}
-	tp := sdktrace.NewTracerProvider(sdktrace.WithBatcher(exporter), sdktrace.WithResource(res))
+	spans, err := otlptracehttp.New(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("payment: OTLP trace exporter: %w", err)
+	}
+	metrics, err := otlpmetrichttp.New(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("payment: OTLP metric exporter: %w", err)
+	}
+	tp := sdktrace.NewTracerProvider(sdktrace.WithBatcher(spans), sdktrace.WithResource(res))
+	mp := sdkmetric.NewMeterProvider(sdkmetric.WithReader(sdkmetric.NewPeriodicReader(metrics)),
+		sdkmetric.WithResource(res))
 	tracer = tp.Tracer("github.com/custody-go/custody/examples/payment")
-	remove := otelbridge.Install(otelbridge.WithTracerProvider(tp))
-	fmt.Fprintf(os.Stderr, "custody demo: exporting traces to %s (OTEL_EXPORTER_OTLP_ENDPOINT)\n", endpoint)
+	remove := otelbridge.Install(otelbridge.WithTracerProvider(tp), otelbridge.WithMeterProvider(mp))
+	fmt.Fprintf(os.Stderr, "custody demo: exporting traces and metrics to %s (OTEL_EXPORTER_OTLP_ENDPOINT)\n", endpoint)
 	return func() {
 		remove()
 		tracer = noop.NewTracerProvider().Tracer("")
@@ -52,6 +61,9 @@ func installTelemetry(ctx context.Context) (uninstall func(), err error) {
 		defer cancel()
 		if err := tp.Shutdown(ctx); err != nil {
 			fmt.Fprintf(os.Stderr, "custody demo: exporting traces: %v\n", err)
+		}
+		if err := mp.Shutdown(ctx); err != nil {
+			fmt.Fprintf(os.Stderr, "custody demo: exporting metrics: %v\n", err)
 		}
 	}, nil
 }

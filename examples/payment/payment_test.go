@@ -16,6 +16,7 @@ import (
 	"github.com/alicebob/miniredis/v2"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+	colmetricpb "go.opentelemetry.io/proto/otlp/collector/metrics/v1"
 	coltracepb "go.opentelemetry.io/proto/otlp/collector/trace/v1"
 	"google.golang.org/protobuf/proto"
 
@@ -189,26 +190,49 @@ func TestClosedSend(t *testing.T) {
 }
 
 // TestTelemetry runs a variant with OTEL_EXPORTER_OTLP_ENDPOINT naming a
-// fake collector, and checks that the run's span and the spans otelbridge
-// made of its owned goroutines arrive there.
+// fake collector, and checks that the run's span, the spans otelbridge made
+// of its owned goroutines and otelbridge's metrics arrive there.
 func TestTelemetry(t *testing.T) {
 	var mu sync.Mutex
-	var spans []string
+	var spans, metrics []string
 	collector := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		body, err := io.ReadAll(r.Body)
-		var req coltracepb.ExportTraceServiceRequest
-		if err != nil || r.URL.Path != "/v1/traces" || proto.Unmarshal(body, &req) != nil {
-			http.Error(w, "not an OTLP trace export", http.StatusBadRequest)
+		if err != nil {
+			http.Error(w, err.Error(), http.StatusBadRequest)
 			return
 		}
 		mu.Lock()
 		defer mu.Unlock()
-		for _, rs := range req.ResourceSpans {
-			for _, ss := range rs.ScopeSpans {
-				for _, s := range ss.Spans {
-					spans = append(spans, s.Name)
+		switch r.URL.Path {
+		case "/v1/traces":
+			var req coltracepb.ExportTraceServiceRequest
+			if err := proto.Unmarshal(body, &req); err != nil {
+				http.Error(w, "not an OTLP trace export", http.StatusBadRequest)
+				return
+			}
+			for _, rs := range req.ResourceSpans {
+				for _, ss := range rs.ScopeSpans {
+					for _, s := range ss.Spans {
+						spans = append(spans, s.Name)
+					}
 				}
 			}
+		case "/v1/metrics":
+			var req colmetricpb.ExportMetricsServiceRequest
+			if err := proto.Unmarshal(body, &req); err != nil {
+				http.Error(w, "not an OTLP metric export", http.StatusBadRequest)
+				return
+			}
+			for _, rm := range req.ResourceMetrics {
+				for _, sm := range rm.ScopeMetrics {
+					for _, m := range sm.Metrics {
+						metrics = append(metrics, m.Name)
+					}
+				}
+			}
+		default:
+			http.Error(w, "not an OTLP path", http.StatusNotFound)
+			return
 		}
 		w.Header().Set("Content-Type", "application/x-protobuf") // an empty response
 	}))
@@ -226,6 +250,7 @@ func TestTelemetry(t *testing.T) {
 	assert.Contains(t, spans, "payment closed-send/fixed")
 	assert.Contains(t, spans, "quote-fast")
 	assert.Contains(t, spans, "quote-slower")
+	assert.Contains(t, metrics, "custody.goroutine.count")
 }
 
 func TestParseReport(t *testing.T) {

@@ -264,10 +264,6 @@ func (o *owned) onDone() {
 	now := time.Now()
 	o.mu.Lock()
 	o.doneAt = now
-	if !o.returned {
-		o.pending.Add(1) // onGrace's; ours is still held, so the count is not zero
-		o.grace = time.AfterFunc(custody.CancelGrace(), o.onGrace)
-	}
 	o.mu.Unlock()
 	custody.Emit(o.ctx, &custody.Event{
 		Kind:      custody.GoroutineContextDone,
@@ -276,6 +272,15 @@ func (o *owned) onDone() {
 		Goroutine: o.rec,
 		Err:       o.ctx.Err(),
 	})
+	// The grace timer starts only now, so that onGrace cannot report before
+	// the sink has received the event above, however long that took; the
+	// grace still counts from now.
+	o.mu.Lock()
+	if !o.returned {
+		o.pending.Add(1) // onGrace's; ours is still held, so the count is not zero
+		o.grace = time.AfterFunc(max(custody.CancelGrace()-time.Since(now), 0), o.onGrace)
+	}
+	o.mu.Unlock()
 }
 
 // onGrace runs, in a timer goroutine, CancelGrace after o.ctx was done.
@@ -307,12 +312,19 @@ func (o *owned) onGrace() {
 // report the exit.
 func (o *owned) exit() {
 	e := &o.ev
-	e.Kind, e.Time, e.Stack = custody.GoroutineExited, time.Now(), nil
-	if o.unwatch != nil && !o.unwatch() {
+	e.Kind, e.Stack = custody.GoroutineExited, nil
+	if o.unwatch == nil || o.unwatch() {
+		// onDone will never run, nor will onGrace: nothing else touches
+		// o, and pending's count, left at one, is never waited for.
+		e.Time = time.Now()
+	} else {
 		// onDone has run or is about to: wait for its event, and for
-		// onGrace's if it armed the timer and the timer has fired.
+		// onGrace's if it armed the timer and the timer has fired. The
+		// exit time is taken under the lock, so that an onGrace that
+		// reports does so with an earlier time.
 		o.mu.Lock()
 		o.returned = true
+		e.Time = time.Now()
 		grace := o.grace
 		o.mu.Unlock()
 		if grace != nil && grace.Stop() {
@@ -322,8 +334,6 @@ func (o *owned) exit() {
 		e.Latency = max(e.Time.Sub(o.doneAt), 0) // written by onDone, which pending.Wait waited for
 		e.Err = o.ctx.Err()
 	}
-	// Otherwise onDone will never run, nor will onGrace: nothing else
-	// touches o, and pending's count, left at one, is never waited for.
 	custody.Emit(o.ctx, e)
 }
 

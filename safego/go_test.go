@@ -297,6 +297,37 @@ func TestGoIgnoredCancel(t *testing.T) {
 	})
 }
 
+// slowDone is a recorder that takes 50ms to receive a GoroutineContextDone
+// event, as a sink writing to a slow destination might.
+type slowDone struct{ *recorder }
+
+func (s slowDone) Emit(ctx context.Context, e custody.Event) {
+	if e.Kind == custody.GoroutineContextDone {
+		time.Sleep(50 * time.Millisecond)
+	}
+	s.recorder.Emit(ctx, e)
+}
+
+func TestGoIgnoredCancelAfterSlowSink(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		r := &recorder{mode: custody.Verify, grace: 10 * time.Millisecond, notify: make(chan struct{}, 1)}
+		t.Cleanup(custody.SetSink(slowDone{r}))
+		ctx, cancel := context.WithCancel(t.Context())
+		release := make(chan struct{})
+		safego.Go(ctx, "stubborn", func(context.Context) { <-release })
+		cancel()
+		time.Sleep(time.Second)
+		synctest.Wait()
+		close(release)
+		synctest.Wait()
+		assert.Equal(t, []custody.Kind{
+			custody.GoroutineSpawned, custody.GoroutineContextDone, custody.GoroutineIgnoredCancel, custody.GoroutineExited,
+		}, r.kinds("stubborn"), "the sink gets context done before ignored cancellation, however long it takes")
+		assert.Equal(t, 50*time.Millisecond, r.event(t, "stubborn", custody.GoroutineIgnoredCancel).Latency,
+			"reported as soon as the sink has received context done, the grace having passed")
+	})
+}
+
 func TestGoPanicVerify(t *testing.T) {
 	r := install(t, custody.Verify)
 	spawnLine := line() + 1

@@ -15,7 +15,8 @@ import (
 // a name, a spawn site and a [custody.Goroutine] record whose parent is the
 // group's own record, made by [WithContext] with the group's name and the
 // identity of the context it was given. Errors, cancellation and limits
-// behave exactly as errgroup's; a panic in a member does not (see below).
+// behave as errgroup's, but for a misuse of SetLimit that errgroup lets hang
+// (see [Group.SetLimit]); a panic in a member does not (see below).
 //
 // A Group should not be reused for different tasks, must not be copied after
 // first use, and is safe for concurrent use by multiple goroutines, as
@@ -37,12 +38,13 @@ import (
 // then panics with a *PanicError that holds the original value (Unwrap
 // returns it when it is an error) and the panicking member's stack, which
 // the panic message includes. Later panics are counted in that PanicError.
-// In observe and verify mode every member panic is also reported as a
-// [custody.GoroutinePanicked] event when it happens. This holds in every
-// mode, off included, so a program behaves the same whether custody watches
-// it or not. The price is errgroup's warning: a panic surfaces only when Wait
-// returns, so always call Wait; a member that stays blocked because another
-// panicked (cancellation of the group's context is the remedy) delays it.
+// Panics take this path in every mode, off included, so a program behaves
+// the same whether custody watches it or not; in observe and verify mode
+// every member panic is also reported as a [custody.GoroutinePanicked]
+// event when it happens. The price is errgroup's warning: a panic surfaces
+// only when Wait returns, so always call Wait; a member that stays blocked
+// because another panicked (cancellation of the group's context is the
+// remedy) delays it.
 type Group struct {
 	eg   atomic.Pointer[errgroup.Group] // set by WithContext, or on first use
 	ctx  context.Context                // nil in a zero Group
@@ -50,8 +52,10 @@ type Group struct {
 	name string
 
 	mu     sync.Mutex
-	panic  *PanicError // the first member panic
-	others int         // later member panics
+	sem    chan struct{} // a token per active member under SetLimit's limit; nil: no limit
+	active int           // members started, or waiting in Go for a slot, that have not returned
+	panic  *PanicError   // the first member panic
+	others int           // later member panics
 }
 
 // WithContext returns a new Group named name and a context derived from ctx,
@@ -91,7 +95,14 @@ func (g *Group) Go(name string, fn func(ctx context.Context) error) {
 	check("Go", name, fn)
 	mode := custody.Active()
 	site, stack := memberSite(mode)
-	g.group().Go(g.member(mode, name, fn, site, stack))
+	g.mu.Lock()
+	sem := g.sem
+	g.active++
+	g.mu.Unlock()
+	if sem != nil {
+		sem <- struct{}{} // blocks while the limit is reached, as errgroup's Go does
+	}
+	g.group().Go(g.member(mode, name, fn, site, stack, sem))
 }
 
 // TryGo calls fn in a new owned goroutine named name, as Go does, only if the
@@ -103,27 +114,47 @@ func (g *Group) TryGo(name string, fn func(ctx context.Context) error) bool {
 	check("TryGo", name, fn)
 	mode := custody.Active()
 	site, stack := memberSite(mode)
-	return g.group().TryGo(g.member(mode, name, fn, site, stack))
+	g.mu.Lock()
+	sem := g.sem
+	if sem != nil {
+		select {
+		case sem <- struct{}{}:
+		default:
+			g.mu.Unlock()
+			return false
+		}
+	}
+	g.active++
+	g.mu.Unlock()
+	g.group().Go(g.member(mode, name, fn, site, stack, sem))
+	return true
 }
 
 // SetLimit limits the number of active members to at most n, with
 // errgroup's meaning: a negative n means no limit, and zero prevents any new
 // member from starting (Go blocks, TryGo returns false). A negative limit is
 // therefore not an error, and, as in errgroup, may be set even while members
-// are active. SetLimit panics, as errgroup does, if it sets a limit of zero
-// or more while members are active; the panic message starts with
-// "safego:".
+// are active. A limit of zero or more must not be set while members are
+// active, or while Go waits for a slot: SetLimit then panics with a message
+// that starts with "safego:". (errgroup panics only when it already had a
+// limit; without one, the change makes its active members wait forever for
+// a slot they never took. The Group keeps the limit itself so that it can
+// tell.)
 func (g *Group) SetLimit(n int) {
-	defer func() {
-		if r := recover(); r != nil {
-			group := "the group"
-			if g.name != "" {
-				group = "group " + strconv.Quote(g.name)
-			}
-			panic(fmt.Sprintf("safego: SetLimit(%d) called while members of %s are active (%v)", n, group, r))
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if n < 0 {
+		g.sem = nil
+		return
+	}
+	if g.active > 0 {
+		group := "the group"
+		if g.name != "" {
+			group = "group " + strconv.Quote(g.name)
 		}
-	}()
-	g.group().SetLimit(n)
+		panic(fmt.Sprintf("safego: SetLimit(%d) called while %d members of %s are active", n, g.active, group))
+	}
+	g.sem = make(chan struct{}, n)
 }
 
 // Wait blocks until every member has returned. If a member panicked, Wait
@@ -173,14 +204,14 @@ func memberSite(mode custody.Mode) (custody.Site, custody.Stack) {
 // member returns the function the errgroup runs for fn: fn as an owned
 // goroutine (or bare, when custody was off at the call to Go), with a panic
 // turned into the member's error.
-func (g *Group) member(mode custody.Mode, name string, fn func(context.Context) error, site custody.Site, stack custody.Stack) func() error {
+func (g *Group) member(mode custody.Mode, name string, fn func(context.Context) error, site custody.Site, stack custody.Stack, sem chan struct{}) func() error {
 	ctx := g.ctx
 	if ctx == nil {
 		ctx = context.Background()
 	}
 	if mode == custody.Off {
 		return func() (err error) {
-			defer g.endMember(nil, name, &err)
+			defer g.endMember(nil, name, &err, sem)
 			return fn(ctx)
 		}
 	}
@@ -193,14 +224,15 @@ func (g *Group) member(mode custody.Mode, name string, fn func(context.Context) 
 		o.wake = o.onDone
 		o.spawned(stack)
 		o.begin()
-		defer g.endMember(o, name, &err)
+		defer g.endMember(o, name, &err, sem)
 		return fn(o.ctx)
 	}
 }
 
 // endMember is deferred by a member. It turns a panic into the member's
-// error, reports it, and reports the member's exit.
-func (g *Group) endMember(o *owned, name string, err *error) {
+// error, reports it, reports the member's exit and gives back its slot in
+// sem, the limit's when it started.
+func (g *Group) endMember(o *owned, name string, err *error, sem chan struct{}) {
 	if v := recover(); v != nil {
 		stack := panicStack()
 		p := &PanicError{Name: name, Group: g.name, Value: v, Stack: stack}
@@ -220,4 +252,10 @@ func (g *Group) endMember(o *owned, name string, err *error) {
 	if o != nil {
 		o.exit()
 	}
+	if sem != nil {
+		<-sem
+	}
+	g.mu.Lock()
+	g.active--
+	g.mu.Unlock()
 }

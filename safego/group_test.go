@@ -160,21 +160,34 @@ func TestGroupSetLimitMessage(t *testing.T) {
 	g.SetLimit(1)
 	release := make(chan struct{})
 	g.Go("fetch", func(context.Context) error { <-release; return nil })
-	assert.PanicsWithValue(t,
-		`safego: SetLimit(2) called while members of group "crawl" are active (errgroup: modify limit while 1 goroutines in the group are still active)`,
+	assert.PanicsWithValue(t, `safego: SetLimit(2) called while 1 members of group "crawl" are active`,
 		func() { g.SetLimit(2) })
 	close(release)
 	require.NoError(t, g.Wait())
+	g.SetLimit(2) // no member is active any more
 
 	var zero safego.Group
 	zero.SetLimit(1)
 	release = make(chan struct{})
 	zero.Go("fetch", func(context.Context) error { <-release; return nil })
-	assert.PanicsWithValue(t,
-		`safego: SetLimit(3) called while members of the group are active (errgroup: modify limit while 1 goroutines in the group are still active)`,
+	assert.PanicsWithValue(t, `safego: SetLimit(3) called while 1 members of the group are active`,
 		func() { zero.SetLimit(3) })
+	zero.SetLimit(-1) // lifting the limit is allowed, as in errgroup
 	close(release)
 	require.NoError(t, zero.Wait())
+}
+
+// TestGroupSetLimitWithoutLimit sets a first limit while a member runs:
+// errgroup accepts that and its member then waits forever for a slot it
+// never took; the Group panics instead, and the member still ends.
+func TestGroupSetLimitWithoutLimit(t *testing.T) {
+	g, _ := safego.WithContext(t.Context(), "crawl")
+	release := make(chan struct{})
+	g.Go("fetch", func(context.Context) error { <-release; return nil })
+	assert.PanicsWithValue(t, `safego: SetLimit(1) called while 1 members of group "crawl" are active`,
+		func() { g.SetLimit(1) })
+	close(release)
+	require.NoError(t, g.Wait())
 }
 
 func TestGroupMembersAreOwned(t *testing.T) {

@@ -60,7 +60,14 @@ func (m Mode) String() string {
 //
 // how long an owned goroutine may keep running after its context is done
 // before it is reported as ignoring cancellation ([GoroutineIgnoredCancel]);
-// see [CancelGrace].
+// see [CancelGrace]. And:
+//
+//	Flush(ctx context.Context)
+//
+// to deliver what it holds back, such as spans a batching exporter has not
+// sent yet, because the process is about to end: safego calls it, through
+// [Flush], before it raises an owned goroutine's panic again. It should
+// return by ctx's deadline and report its own failures.
 type Sink interface {
 	Emit(ctx context.Context, e Event)
 }
@@ -73,6 +80,8 @@ type contexter interface {
 	GoroutineContext(ctx context.Context, g *Goroutine) context.Context
 }
 
+type flusher interface{ Flush(ctx context.Context) }
+
 // installed is what the active-sink pointer points to: the sink and what was
 // derived from it once, at install time.
 type installed struct {
@@ -80,6 +89,7 @@ type installed struct {
 	mode  Mode
 	ctx   contexter
 	grace gracer
+	flush flusher
 }
 
 // DefaultCancelGrace is the [CancelGrace] of a sink that does not choose
@@ -101,6 +111,7 @@ func SetSink(s Sink) (restore func()) {
 		}
 		next.ctx, _ = s.(contexter)
 		next.grace, _ = s.(gracer)
+		next.flush, _ = s.(flusher)
 	}
 	prev := active.Swap(next)
 	return func() { active.Store(prev) }
@@ -125,13 +136,13 @@ func Active() Mode {
 
 // Emit delivers a copy of *e to the active sink, if any, after setting
 // e.Time to the current time when it is zero; it does not keep e, but an
-// event must not be shared between goroutines that emit it. It takes a pointer so that a wrapper's
-// event is not copied on the way: an owned goroutine reports its exit on what
-// is often still its first, small stack. A sink that panics does not unwind
-// into the wrapped operation: the panic is recovered and logged through
-// [slog.Default] at error level with the sink's type, the event kind, the
-// panic value and the stack, and the operation goes on. A sink's bug must not
-// turn a channel send into a crash.
+// event must not be shared between goroutines that emit it. It takes a
+// pointer so that a wrapper's event is not copied on the way: an owned
+// goroutine reports its exit on what is often still its first, small stack.
+// A sink that panics does not unwind into the wrapped operation: the panic
+// is recovered and logged through [slog.Default] at error level with the
+// sink's type, the event kind, the panic value and the stack, and the
+// operation goes on. A sink's bug must not turn a channel send into a crash.
 func Emit(ctx context.Context, e *Event) {
 	in := active.Load()
 	if in == nil {
@@ -148,6 +159,28 @@ func Emit(ctx context.Context, e *Event) {
 func deliver(ctx context.Context, s Sink, e Event) {
 	defer recoverSink(ctx, s, e.Kind)
 	s.Emit(ctx, e)
+}
+
+// Flush asks the active sink to deliver what it holds back, if it has a
+// Flush method (see [Sink]), and returns when the sink's Flush does. A panic
+// in it is contained and logged as [Emit] describes.
+func Flush(ctx context.Context) {
+	if in := active.Load(); in != nil && in.flush != nil {
+		flush(ctx, in.sink, in.flush)
+	}
+}
+
+// flush calls f.Flush, containing a panic in s, the sink f belongs to.
+func flush(ctx context.Context, s Sink, f flusher) {
+	defer func() {
+		if v := recover(); v != nil {
+			slog.Default().ErrorContext(ctx, "custody: sink panicked in Flush; what it held may be lost",
+				slog.String("sink", fmt.Sprintf("%T", s)),
+				slog.Any("panic", v),
+				slog.String("stack", string(debug.Stack())))
+		}
+	}()
+	f.Flush(ctx)
 }
 
 // CancelGrace returns how long an owned goroutine may run on after its

@@ -243,3 +243,50 @@ func TestTeeContainsGoroutineContextPanics(t *testing.T) {
 	got := custody.GoroutineContext(t.Context(), g)
 	assert.Equal(t, "a:wb:w", got.Value(ctxKey{}), "the sinks before and after the panicking one keep their changes")
 }
+
+// flushSink counts its flushes, and panics in Flush if bad.
+type flushSink struct {
+	sinktest.Recorder
+	flushes  atomic.Int32
+	deadline bool // the last Flush's ctx had a deadline
+	bad      bool
+}
+
+func (s *flushSink) Flush(ctx context.Context) {
+	s.flushes.Add(1)
+	_, s.deadline = ctx.Deadline()
+	if s.bad {
+		panic("flush bug")
+	}
+}
+
+func TestFlush(t *testing.T) {
+	var logged bytes.Buffer
+	prevLogger := slog.Default()
+	slog.SetDefault(slog.New(slog.NewTextHandler(&logged, nil)))
+	defer slog.SetDefault(prevLogger)
+
+	custody.Flush(t.Context()) // off: nothing to flush, no panic
+
+	a := &flushSink{}
+	restore := custody.SetSink(a)
+	ctx, cancel := context.WithTimeout(t.Context(), time.Minute)
+	defer cancel()
+	custody.Flush(ctx)
+	restore()
+	assert.Equal(t, int32(1), a.flushes.Load())
+	assert.True(t, a.deadline, "the sink gets the caller's context")
+
+	bad, c := &flushSink{bad: true}, &flushSink{}
+	restore = custody.SetSink(custody.Tee(bad, &sinktest.Recorder{}, c))
+	defer restore()
+	require.NotPanics(t, func() { custody.Flush(t.Context()) })
+	assert.Equal(t, int32(1), bad.flushes.Load())
+	assert.Equal(t, int32(1), c.flushes.Load(), "a tee flushes every sink that can, past one that panics")
+	assert.Contains(t, logged.String(), "custody: sink panicked in Flush")
+	assert.Contains(t, logged.String(), "flush bug")
+
+	restore2 := custody.SetSink(&sinktest.Recorder{})
+	defer restore2()
+	custody.Flush(t.Context()) // a sink without Flush: nothing happens
+}

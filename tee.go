@@ -7,8 +7,9 @@ import (
 
 // Tee returns a sink that delivers each event to every non-nil sink in
 // order; a panic in one of them is contained as [Emit] describes and the
-// others still get the event. Its mode is the highest of theirs, its cancel grace the shortest, and it lets each of them adjust
-// an owned goroutine's context in turn. Tee() with no sinks returns nil,
+// others still get the event. Its mode is the highest of theirs, its cancel
+// grace the shortest; it lets each of them adjust an owned goroutine's
+// context in turn, and flushes each of them. Tee() with no sinks returns nil,
 // which [SetSink] treats as off.
 func Tee(sinks ...Sink) Sink {
 	var t tee
@@ -51,6 +52,14 @@ func (t tee) GoroutineContext(ctx context.Context, g *Goroutine) context.Context
 		}
 	}
 	return ctx
+}
+
+func (t tee) Flush(ctx context.Context) {
+	for _, s := range t {
+		if f, ok := s.(flusher); ok {
+			flush(ctx, s, f) // one sink's panic must not keep the others from flushing
+		}
+	}
 }
 
 func (t tee) CancelGrace() time.Duration {

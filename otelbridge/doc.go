@@ -51,10 +51,12 @@
 // A panic also sets the span's status to Error with the description
 // "panic: " and the value, and its error.type attribute to the panic value's
 // type. In observe mode safego raises the panic again once the goroutine's
-// exit is reported, which ends the process: the bridge first flushes the
-// providers that can (the SDK's have a ForceFlush method), for at most two
+// exit is reported, which ends the process, and a Group's Wait raises its
+// members' first panic; before either, safego calls [custody.Flush], and
+// the bridge flushes the providers that can (the SDK's have a ForceFlush
+// method; a global provider is looked up again then), for at most two
 // seconds, so that the span and the count of the panic are exported before
-// the crash.
+// a crash.
 //
 // # Channel and map events
 //
@@ -139,6 +141,5 @@
 // statement.
 //
 // Owned goroutines started before Install get no span and are not counted;
-// those still running when Install's uninstall function is called keep
-// their spans open, never exported, and stay counted as running.
+// [Install] says what happens to those still running when it is undone.
 package otelbridge

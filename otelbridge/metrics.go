@@ -50,11 +50,12 @@ type instruments struct {
 	mutationsAfterStore metric.Int64Counter
 }
 
-// newInstruments makes the instruments with m; the goroutine count observes
-// the live counters of names. An instrument the provider refuses is reported
-// to otel.Handle and replaced by a no-op one: telemetry must not break the
-// program it observes.
-func newInstruments(m metric.Meter, names *optsCache) *instruments {
+// newInstruments makes the instruments with m, and the goroutine count,
+// which observes the live counters of names through a callback it returns
+// the registration of (nil if m refused it). An instrument the provider
+// refuses is reported to otel.Handle and replaced by a no-op one: telemetry
+// must not break the program it observes.
+func newInstruments(m metric.Meter, names *optsCache) (*instruments, metric.Registration) {
 	var nop noop.Meter
 	counter := func(name, unit, desc string) metric.Int64Counter {
 		c, err := m.Int64Counter(name, metric.WithUnit(unit), metric.WithDescription(desc))
@@ -82,12 +83,21 @@ func newInstruments(m metric.Meter, names *optsCache) *instruments {
 		mutationsAfterStore: counter(mutationsAfterStoreName, "{mutation}",
 			"Values in safemap maps changed in place after they were stored."),
 	}
-	_, err := m.Int64ObservableUpDownCounter(goroutineCountName,
+	var reg metric.Registration
+	count, err := m.Int64ObservableUpDownCounter(goroutineCountName,
 		metric.WithUnit("{goroutine}"),
-		metric.WithDescription("Owned goroutines running now."),
-		metric.WithInt64Callback(names.observeLive))
+		metric.WithDescription("Owned goroutines running now."))
 	if err != nil {
 		otel.Handle(err)
+	}
+	if count != nil {
+		reg, err = m.RegisterCallback(func(_ context.Context, o metric.Observer) error {
+			names.observeLive(count, o)
+			return nil
+		}, count)
+		if err != nil {
+			otel.Handle(err)
+		}
 	}
 	in.cancelDuration, err = m.Float64Histogram(cancelDurationName,
 		metric.WithUnit("s"),
@@ -99,7 +109,7 @@ func newInstruments(m metric.Meter, names *optsCache) *instruments {
 	if in.cancelDuration == nil {
 		in.cancelDuration, _ = nop.Float64Histogram(cancelDurationName)
 	}
-	return in
+	return in, reg
 }
 
 // measureOpts are the options of a measurement with one attribute set, made
@@ -172,14 +182,13 @@ func (c *optsCache) put(v string) *measureOpts {
 
 // observeLive observes the count of running goroutines of every name, and
 // of the overflow set when any goroutine was counted there.
-func (c *optsCache) observeLive(_ context.Context, obs metric.Int64Observer) error {
+func (c *optsCache) observeLive(count metric.Int64Observable, obs metric.Observer) {
 	if m := c.m.Load(); m != nil {
 		for _, o := range *m {
-			obs.Observe(o.live.Load(), metric.WithAttributeSet(o.set))
+			obs.ObserveInt64(count, o.live.Load(), metric.WithAttributeSet(o.set))
 		}
 	}
 	if n := c.overflow.live.Load(); n != 0 {
-		obs.Observe(n, metric.WithAttributeSet(c.overflow.set))
+		obs.ObserveInt64(count, n, metric.WithAttributeSet(c.overflow.set))
 	}
-	return nil
 }

@@ -257,3 +257,21 @@ func TestNameOverflow(t *testing.T) {
 		assert.Equal(t, int64(n-1024), overflow, name)
 	}
 }
+
+// TestGoroutineCountAfterReinstall installs a bridge on the same
+// MeterProvider three times, with one goroutine running each time: the
+// uninstalled bridges no longer report their counts.
+func TestGoroutineCountAfterReinstall(t *testing.T) {
+	reader := sdkmetric.NewManualReader()
+	tel := &telemetry{reader: reader}
+	mp := sdkmetric.NewMeterProvider(sdkmetric.WithReader(reader))
+	for round := range 3 {
+		uninstall := otelbridge.Install(otelbridge.WithMeterProvider(mp))
+		ctx, g := spawn(t.Context(), "worker")
+		m := tel.collect(t)["custody.goroutine.count"]
+		assert.Equal(t, map[string]int64{"worker": 1}, sums(t, m, "custody.goroutine.name"), "round %d", round)
+		exit(ctx, g, 0)
+		uninstall()
+	}
+	assert.NotContains(t, tel.collect(t), "custody.goroutine.count", "no bridge is installed")
+}

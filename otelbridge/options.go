@@ -14,6 +14,9 @@ type config struct {
 	tracerProvider trace.TracerProvider
 	meterProvider  metric.MeterProvider
 	cancelGrace    time.Duration
+
+	// Whether the providers are the global ones, looked up by newConfig.
+	globalTracerProvider, globalMeterProvider bool
 }
 
 // An Option configures [Install] or [NewSink].
@@ -34,11 +37,14 @@ func newConfig(opts ...Option) config {
 		tracerProvider: otel.GetTracerProvider(),
 		meterProvider:  otel.GetMeterProvider(),
 	}
+	global := c
 	for _, o := range opts {
 		if o != nil {
 			o.apply(&c)
 		}
 	}
+	c.globalTracerProvider = c.tracerProvider == global.tracerProvider
+	c.globalMeterProvider = c.meterProvider == global.meterProvider
 	return c
 }
 

@@ -36,14 +36,14 @@ func TestGlobalProviders(t *testing.T) {
 	} {
 		uninstall := otelbridge.Install(opts...)
 		ctx, g := spawn(t.Context(), "worker")
+		var rm metricdata.ResourceMetrics
+		require.NoError(t, reader.Collect(t.Context(), &rm))
+		require.Len(t, rm.ScopeMetrics, 1)
+		assert.Equal(t, otelbridge.ScopeName, rm.ScopeMetrics[0].Scope.Name)
 		exit(ctx, g, 0)
 		uninstall()
 	}
 	assert.Len(t, spans.Ended(), 2)
-	var rm metricdata.ResourceMetrics
-	require.NoError(t, reader.Collect(t.Context(), &rm))
-	require.Len(t, rm.ScopeMetrics, 1)
-	assert.Equal(t, otelbridge.ScopeName, rm.ScopeMetrics[0].Scope.Name)
 	assert.Equal(t, tp, otel.GetTracerProvider(), "the global tracer provider was set")
 	assert.Equal(t, mp, otel.GetMeterProvider(), "the global meter provider was set")
 }

@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"reflect"
-	"sync/atomic"
 	"time"
 
 	"go.opentelemetry.io/otel"
@@ -18,21 +17,34 @@ import (
 
 // Install makes a sink with [NewSink] and installs it with [custody.SetSink],
 // putting custody in [custody.Observe] mode. The returned function restores
-// the sink that was active before; call it when the program, or the test,
-// is done.
+// the sink that was active before and stops reporting the goroutine count
+// to the MeterProvider; call it when the program, or the test, is done.
 //
-// Owned goroutines started before Install get no span and are not counted;
-// those still running when uninstall is called keep their spans open (they
-// are never exported) and stay counted as running.
+// Owned goroutines started before Install get no span and are not counted.
+// The span of one still running when uninstall is called is ended when it
+// returns if a bridge is installed then (any bridge: the span goes to the
+// provider that started it); otherwise it is never ended, nor exported.
 func Install(opts ...Option) (uninstall func()) {
-	return custody.SetSink(NewSink(opts...))
+	s := newSink(opts...)
+	restore := custody.SetSink(s)
+	return func() {
+		restore()
+		s.unregister()
+	}
 }
 
 // NewSink returns the OpenTelemetry [custody.Sink] without installing it,
 // for combining with others through [custody.Tee]. It is safe for concurrent
 // use. Its instruments are made here; a provider that refuses one is
-// reported to otel.Handle and that instrument records nothing.
+// reported to otel.Handle and that instrument records nothing. The
+// goroutine count it reports stays registered with the MeterProvider for as
+// long as the provider lives, so make one such sink per MeterProvider, or
+// use Install, whose uninstall removes it.
 func NewSink(opts ...Option) custody.Sink {
+	return newSink(opts...)
+}
+
+func newSink(opts ...Option) *sink {
 	c := newConfig(opts...)
 	s := &sink{
 		tracer: c.tracerProvider.Tracer(ScopeName,
@@ -42,40 +54,39 @@ func NewSink(opts ...Option) custody.Sink {
 		goroutineOpts: newOptsCache(goroutineNameKey),
 		chanOpts:      newOptsCache(chanNameKey),
 	}
-	s.inst = newInstruments(c.meterProvider.Meter(ScopeName,
+	s.inst, s.countReg = newInstruments(c.meterProvider.Meter(ScopeName,
 		metric.WithInstrumentationVersion(Version),
 		metric.WithSchemaURL(semconv.SchemaURL)), s.goroutineOpts)
-	s.flushers = appendFlusher(s.flushers, c.tracerProvider)
-	s.flushers = appendFlusher(s.flushers, c.meterProvider)
+	s.tracerProvider, s.meterProvider = c.tracerProvider, c.meterProvider
+	if c.globalTracerProvider {
+		s.tracerProvider = nil
+	}
+	if c.globalMeterProvider {
+		s.meterProvider = nil
+	}
 	return s
 }
 
 type sink struct {
 	tracer        trace.Tracer
 	inst          *instruments
+	countReg      metric.Registration // the goroutine count's callback; nil if refused
 	grace         time.Duration
 	goroutineOpts *optsCache // by goroutine name
 	chanOpts      *optsCache // by channel name
-	flushers      []flusher  // the providers, if they can flush
+
+	// The providers, for Flush; nil for a global one, which Flush looks up
+	// again: the global provider delegates to the one an application
+	// registers later, but has no ForceFlush method of its own.
+	tracerProvider trace.TracerProvider
+	meterProvider  metric.MeterProvider
 }
 
-// A flusher is a provider that can export what it holds now, as the SDK's
-// TracerProvider and MeterProvider can.
-type flusher interface {
+// A forceFlusher is a provider that can export what it holds now, as the
+// SDK's TracerProvider and MeterProvider can.
+type forceFlusher interface {
 	ForceFlush(context.Context) error
 }
-
-func appendFlusher(fs []flusher, p any) []flusher {
-	if f, ok := p.(flusher); ok {
-		return append(fs, f)
-	}
-	return fs
-}
-
-// panicFlushTimeout bounds the flush after a goroutine that panicked
-// exits: in observe mode the panic is raised again and crashes the process
-// right after.
-const panicFlushTimeout = 2 * time.Second
 
 // owned is what the bridge keeps for an owned goroutine while it runs: its
 // record, its span and its measurement options. It is also the outermost
@@ -85,10 +96,9 @@ const panicFlushTimeout = 2 * time.Second
 type owned struct {
 	context.Context // holds span
 
-	g        *custody.Goroutine
-	span     trace.Span
-	opts     *measureOpts
-	panicked atomic.Bool
+	g    *custody.Goroutine
+	span trace.Span
+	opts *measureOpts
 }
 
 type ownedKey struct{}
@@ -125,6 +135,17 @@ func ownedFrom(ctx context.Context, g *custody.Goroutine) *owned {
 		return nil
 	}
 	return o
+}
+
+// unregister stops the observation of the goroutine count, so that a bridge
+// installed later on the same MeterProvider reports it alone.
+func (s *sink) unregister() {
+	if s.countReg == nil {
+		return
+	}
+	if err := s.countReg.Unregister(); err != nil {
+		otel.Handle(fmt.Errorf("otelbridge: unregistering the goroutine count: %w", err))
+	}
 }
 
 // Mode returns [custody.Observe].
@@ -224,11 +245,7 @@ func (s *sink) ignoredCancel(ctx context.Context, e *custody.Event) {
 func (s *sink) panicked(ctx context.Context, e *custody.Event) {
 	o := ownedFrom(ctx, e.Goroutine)
 	s.inst.panics.Add(ctx, 1, s.goroutineOptsFor(o, e.Goroutine)...)
-	if o == nil {
-		return
-	}
-	o.panicked.Store(true)
-	if !o.span.IsRecording() {
+	if o == nil || !o.span.IsRecording() {
 		return
 	}
 	// The exception event span.RecordError would add, but with the panic's
@@ -254,9 +271,6 @@ func (s *sink) exited(ctx context.Context, e *custody.Event) {
 	o.opts.live.Add(-1)
 	if o.span.IsRecording() {
 		endSpan(o.span, e)
-	}
-	if o.panicked.Load() {
-		s.flush(ctx)
 	}
 }
 
@@ -287,17 +301,24 @@ func endSpan(span trace.Span, e *custody.Event) {
 	span.End(trace.WithTimestamp(e.Time))
 }
 
-// flush asks the providers to export what they hold, so that the span and
-// the count of a panic reach the backend before the panic, raised again,
-// ends the process.
-//
-//go:noinline
-func (s *sink) flush(ctx context.Context) {
-	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), panicFlushTimeout)
-	defer cancel()
-	for _, f := range s.flushers {
-		if err := f.ForceFlush(ctx); err != nil {
-			otel.Handle(err)
+// Flush asks the providers to export what they hold now (the SDK's have a
+// ForceFlush method; others are skipped), so that the span and the count of
+// a panic reach the backend before the panic, raised again, ends the
+// process: safego calls it through [custody.Flush], with a deadline. A
+// provider's error is reported to otel.Handle.
+func (s *sink) Flush(ctx context.Context) {
+	tp, mp := s.tracerProvider, s.meterProvider
+	if tp == nil {
+		tp = otel.GetTracerProvider()
+	}
+	if mp == nil {
+		mp = otel.GetMeterProvider()
+	}
+	for _, p := range []any{tp, mp} {
+		if f, ok := p.(forceFlusher); ok {
+			if err := f.ForceFlush(ctx); err != nil {
+				otel.Handle(fmt.Errorf("otelbridge: flushing %T: %w", p, err))
+			}
 		}
 	}
 }

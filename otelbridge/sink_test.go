@@ -3,21 +3,26 @@ package otelbridge_test
 import (
 	"context"
 	"errors"
+	"log"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+	"go.opentelemetry.io/otel"
 	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/codes"
+	metricnoop "go.opentelemetry.io/otel/metric/noop"
 	sdkmetric "go.opentelemetry.io/otel/sdk/metric"
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 	"go.opentelemetry.io/otel/sdk/trace/tracetest"
 	semconv "go.opentelemetry.io/otel/semconv/v1.43.0"
 	"go.opentelemetry.io/otel/trace"
 	"go.opentelemetry.io/otel/trace/embedded"
+	tracenoop "go.opentelemetry.io/otel/trace/noop"
 
 	"github.com/custody-go/custody"
 	"github.com/custody-go/custody/otelbridge"
@@ -453,4 +458,68 @@ func TestSpanNamesAreGoroutineNames(t *testing.T) {
 		exit(ctx, g, 0)
 		tel.ended(t, name)
 	}
+}
+
+// flushCounter is a span processor that counts the ForceFlush calls that
+// reach it, and fails them if err is set.
+type flushCounter struct {
+	sdktrace.SpanProcessor
+	flushes atomic.Int32
+	err     error
+}
+
+func (f *flushCounter) ForceFlush(context.Context) error {
+	f.flushes.Add(1)
+	return f.err
+}
+
+func TestFlush(t *testing.T) {
+	var handled []error
+	otel.SetErrorHandler(otel.ErrorHandlerFunc(func(err error) { handled = append(handled, err) }))
+	t.Cleanup(func() { otel.SetErrorHandler(otel.ErrorHandlerFunc(func(err error) { log.Print(err) })) })
+
+	// Explicit providers.
+	fc := &flushCounter{SpanProcessor: tracetest.NewSpanRecorder(), err: errors.New("collector down")}
+	reader := sdkmetric.NewManualReader()
+	uninstall := otelbridge.Install(
+		otelbridge.WithTracerProvider(sdktrace.NewTracerProvider(sdktrace.WithSpanProcessor(fc))),
+		otelbridge.WithMeterProvider(sdkmetric.NewMeterProvider(sdkmetric.WithReader(reader))))
+	custody.Flush(t.Context())
+	uninstall()
+	assert.Equal(t, int32(1), fc.flushes.Load(), "the tracer provider's span processors are flushed")
+	require.Len(t, handled, 1, "the failure is reported to otel.Handle")
+	assert.ErrorContains(t, handled[0], "otelbridge: flushing *trace.TracerProvider: collector down")
+
+	// The global providers, registered after the bridge was installed: the
+	// bridge flushes the ones registered by then.
+	t.Cleanup(func() {
+		otel.SetTracerProvider(tracenoop.NewTracerProvider())
+		otel.SetMeterProvider(metricnoop.NewMeterProvider())
+	})
+	uninstall = otelbridge.Install()
+	defer uninstall()
+	custody.Flush(t.Context()) // nothing registered yet: nothing to flush
+	global := &flushCounter{SpanProcessor: tracetest.NewSpanRecorder()}
+	otel.SetTracerProvider(sdktrace.NewTracerProvider(sdktrace.WithSpanProcessor(global)))
+	custody.Flush(t.Context())
+	assert.Equal(t, int32(1), global.flushes.Load(), "the global provider is looked up at the flush")
+}
+
+// TestSpanAcrossUninstall: a goroutine running when its bridge is
+// uninstalled has its span ended by the bridge installed when it returns,
+// through the provider that started it; with none installed, never.
+func TestSpanAcrossUninstall(t *testing.T) {
+	first := tracetest.NewSpanRecorder()
+	uninstall := otelbridge.Install(otelbridge.WithTracerProvider(
+		sdktrace.NewTracerProvider(sdktrace.WithSpanProcessor(first))))
+	ended, gEnded := spawn(t.Context(), "straddler")
+	lost, gLost := spawn(t.Context(), "lost")
+	uninstall()
+
+	exit(lost, gLost, 0) // custody is off: nobody sees the exit
+	second := install(t)
+	exit(ended, gEnded, 0)
+	require.Len(t, first.Ended(), 1)
+	assert.Equal(t, "straddler", first.Ended()[0].Name())
+	assert.Empty(t, second.spans.Ended(), "the span went to the provider that started it")
 }

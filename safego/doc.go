@@ -62,9 +62,11 @@
 //     semantics say.
 //   - Observe (production telemetry): the panic is recovered and reported as
 //     GoroutinePanicked (the value, the stack from the panicking function
-//     outward, the spawn site), then GoroutineExited, and re-raised with the
-//     same value. The process crashes as it would have, after the sink has
-//     received the event; the crash message is the original one (Go prints
+//     outward, the spawn site), then GoroutineExited; the sink, if it has a
+//     Flush method, gets up to two seconds to deliver what it holds back
+//     ([custody.Flush]); and the panic is re-raised with the same value. The
+//     process crashes as it would have, after the sink has received the
+//     event; the crash message is the original one (Go prints
 //     "panic: <value> [recovered, repanicked]") and its traceback still
 //     shows the panicking frames.
 //   - Verify (the oracle is installed): the panic is reported the same way

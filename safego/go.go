@@ -232,7 +232,7 @@ func (o *owned) ended() {
 }
 
 // repanic reports the panic v and the exit, then re-raises v unless a
-// verify-mode sink received it.
+// verify-mode sink received it, first letting the sink flush.
 //
 //go:noinline
 func (o *owned) repanic(v any) {
@@ -241,7 +241,20 @@ func (o *owned) repanic(v any) {
 	if custody.Active() == custody.Verify {
 		return // the event is the verdict's input; the owning test fails, not the binary
 	}
+	flushBeforePanic(o.ctx)
 	panic(v)
+}
+
+// flushTimeout bounds the sink's flush before a panic is raised again.
+const flushTimeout = 2 * time.Second
+
+// flushBeforePanic gives the active sink up to flushTimeout to deliver what
+// it holds back ([custody.Flush]) before a panic that may end the process is
+// raised again: a span exporter's batch would otherwise die with it.
+func flushBeforePanic(ctx context.Context) {
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), flushTimeout)
+	defer cancel()
+	custody.Flush(ctx)
 }
 
 // panicked is kept out of line, as are the other reporters, so that the

@@ -432,6 +432,10 @@ func TestGoPanicCrashes(t *testing.T) {
 			}
 			require.NotEqual(t, -1, event, "the event is delivered:\n%s", stderr)
 			assert.Less(t, event, loc[0], "the event is delivered before the crash")
+			flushed := strings.Index(stderr, "sink: flushed, with a deadline")
+			require.NotEqual(t, -1, flushed, "the sink is flushed:\n%s", stderr)
+			assert.Less(t, event, flushed, "after the event")
+			assert.Less(t, flushed, loc[0], "before the crash")
 			assert.Contains(t, stderr[loc[0]:], "safego_test.TestGoPanicCrashHelper",
 				"the crash's stack shows where the panic happened")
 		})
@@ -443,6 +447,12 @@ type stderrSink struct{}
 
 func (stderrSink) Emit(_ context.Context, e custody.Event) {
 	fmt.Fprintf(stderrWriter, "sink: %v %q: %v\n", e.Kind, e.Goroutine.Name, e.Value)
+}
+
+func (stderrSink) Flush(ctx context.Context) {
+	if _, ok := ctx.Deadline(); ok {
+		fmt.Fprintln(stderrWriter, "sink: flushed, with a deadline")
+	}
 }
 
 func TestGoPanicCrashHelper(t *testing.T) {

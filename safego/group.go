@@ -159,8 +159,10 @@ func (g *Group) SetLimit(n int) {
 
 // Wait blocks until every member has returned. If a member panicked, Wait
 // then panics with a [*PanicError] for the first one (see "Panics" on
-// [Group]); otherwise it returns the first non-nil error a member returned,
-// or nil. Like errgroup's, it cancels the group's context.
+// [Group]), after giving the sink, if it has a Flush method, up to two
+// seconds to deliver what it holds back (see [custody.Flush]); otherwise it
+// returns the first non-nil error a member returned, or nil. Like
+// errgroup's, it cancels the group's context.
 func (g *Group) Wait() error {
 	err := g.group().Wait()
 	g.mu.Lock()
@@ -169,6 +171,11 @@ func (g *Group) Wait() error {
 	if p != nil {
 		pe := *p
 		pe.Others = others
+		ctx := g.ctx
+		if ctx == nil {
+			ctx = context.Background()
+		}
+		flushBeforePanic(ctx)
 		panic(&pe)
 	}
 	return err

@@ -301,6 +301,28 @@ func TestGroupPanicFirstWins(t *testing.T) {
 	assert.Panics(t, func() { _ = g.Wait() }, "every Wait re-raises it")
 }
 
+// flushCounter is a recorder that counts its flushes.
+type flushCounter struct {
+	*recorder
+	flushes atomic.Int32
+}
+
+func (f *flushCounter) Flush(context.Context) { f.flushes.Add(1) }
+
+func TestGroupPanicFlushesOnceInWait(t *testing.T) {
+	f := &flushCounter{recorder: &recorder{mode: custody.Observe, notify: make(chan struct{}, 1)}}
+	t.Cleanup(custody.SetSink(f))
+	g, _ := safego.WithContext(t.Context(), "crawl")
+	for _, name := range []string{"a", "b", "c"} {
+		g.Go(name, func(context.Context) error { panic(name) })
+	}
+	v := recoverFrom(func() { _ = g.Wait() })
+	require.IsType(t, &safego.PanicError{}, v)
+	assert.Equal(t, 2, v.(*safego.PanicError).Others)
+	assert.Equal(t, int32(1), f.flushes.Load(),
+		"the members' panics are recovered: the sink is flushed once, by Wait, before it panics")
+}
+
 func TestGroupPanicErrorUnwraps(t *testing.T) {
 	read, _ := safego.WithContext(t.Context(), "reader")
 	read.Go("read", func(context.Context) error { panic(io.ErrUnexpectedEOF) })

@@ -399,9 +399,10 @@ func TestGoOffAllocs(t *testing.T) {
 }
 
 // TestGoNoLeak checks that the context watch leaves nothing behind, whether
-// the context is done or not.
+// the context is done or not: no goroutine, and no watch still registered
+// on the context of a goroutine that returned before it was done.
 func TestGoNoLeak(t *testing.T) {
-	defer goleak.VerifyNone(t, goleak.IgnoreCurrent())
+	running := goleak.IgnoreCurrent()
 	r := install(t, custody.Verify)
 	ctx, cancel := context.WithCancel(t.Context())
 	safego.Go(ctx, "quick", func(context.Context) {})
@@ -409,6 +410,9 @@ func TestGoNoLeak(t *testing.T) {
 	safego.Go(ctx, "cancelled", func(ctx context.Context) { <-ctx.Done() })
 	cancel()
 	r.waitFor(t, "cancelled", custody.GoroutineExited)
+	goleak.VerifyNone(t, running) // also waits for the callbacks cancel started
+	assert.Equal(t, []custody.Kind{custody.GoroutineSpawned, custody.GoroutineExited}, r.kinds("quick"),
+		"the watch of a goroutine that returned is gone: cancel reports nothing about it")
 }
 
 // the subprocess half of TestGoPanicCrashes.

@@ -186,14 +186,32 @@ func flush(ctx context.Context, s Sink, f flusher) {
 // CancelGrace returns how long an owned goroutine may run on after its
 // context is done before safego reports it as ignoring cancellation: the
 // active sink's choice (see [Sink]; asked at each call, so it may change
-// while the sink is installed), or [DefaultCancelGrace].
+// while the sink is installed), or [DefaultCancelGrace]. A panic in the
+// sink's CancelGrace is contained and logged as [Emit] describes, and the
+// sink is taken to have made no choice.
 func CancelGrace() time.Duration {
 	if in := active.Load(); in != nil && in.grace != nil {
-		if d := in.grace.CancelGrace(); d > 0 {
+		if d := grace(in.sink, in.grace); d > 0 {
 			return d
 		}
 	}
 	return DefaultCancelGrace
+}
+
+// grace returns g.CancelGrace(), or 0 if it panics, containing the panic
+// in s, the sink g belongs to. safego asks from the context package's
+// goroutine, holding a lock: a sink's panic there would end the process.
+func grace(s Sink, g gracer) (d time.Duration) {
+	defer func() {
+		if v := recover(); v != nil {
+			d = 0
+			slog.Default().Error("custody: sink panicked in CancelGrace; its choice is ignored",
+				slog.String("sink", fmt.Sprintf("%T", s)),
+				slog.Any("panic", v),
+				slog.String("stack", string(debug.Stack())))
+		}
+	}()
+	return g.CancelGrace()
 }
 
 // GoroutineContext returns the context an owned goroutine g should run with:

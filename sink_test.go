@@ -6,6 +6,7 @@ import (
 	"errors"
 	"io"
 	"log/slog"
+	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -94,6 +95,41 @@ func TestCancelGrace(t *testing.T) {
 	restore = custody.SetSink(&sinktest.Recorder{})
 	defer restore()
 	assert.Equal(t, custody.DefaultCancelGrace, custody.CancelGrace())
+}
+
+// panicGracer panics in CancelGrace.
+type panicGracer struct{ sinktest.Recorder }
+
+func (*panicGracer) CancelGrace() time.Duration { panic("grace bug") }
+
+func TestCancelGraceContainsPanics(t *testing.T) {
+	var logged bytes.Buffer
+	prevLogger := slog.Default()
+	slog.SetDefault(slog.New(slog.NewTextHandler(&logged, nil)))
+	defer slog.SetDefault(prevLogger)
+
+	restore := custody.SetSink(&panicGracer{})
+	var d time.Duration
+	require.NotPanics(t, func() { d = custody.CancelGrace() })
+	restore()
+	assert.Equal(t, custody.DefaultCancelGrace, d, "a sink whose CancelGrace panics gets the default")
+	out := logged.String()
+	assert.Contains(t, out, "custody: sink panicked in CancelGrace")
+	assert.Contains(t, out, "sink=*custody_test.panicGracer")
+	assert.Contains(t, out, `panic="grace bug"`)
+	assert.Contains(t, out, "custody_test.(*panicGracer).CancelGrace")
+
+	logged.Reset()
+	restore = custody.SetSink(custody.Tee(&graceSink{d: time.Minute}, &panicGracer{}, &graceSink{d: 2 * time.Minute}))
+	defer restore()
+	require.NotPanics(t, func() { d = custody.CancelGrace() })
+	assert.Equal(t, time.Minute, d, "a tee skips the sink that panics and takes the shortest of the others")
+	assert.Equal(t, 1, strings.Count(logged.String(), "custody: sink panicked in CancelGrace"), logged.String())
+	assert.Contains(t, logged.String(), "sink=*custody_test.panicGracer")
+
+	restore2 := custody.SetSink(custody.Tee(&panicGracer{}, &sinktest.Recorder{}))
+	defer restore2()
+	assert.Equal(t, custody.DefaultCancelGrace, custody.CancelGrace(), "a tee whose only gracer panics gets the default")
 }
 
 func TestGoroutineContext(t *testing.T) {

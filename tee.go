@@ -8,9 +8,9 @@ import (
 // Tee returns a sink that delivers each event to every non-nil sink in
 // order; a panic in one of them is contained as [Emit] describes and the
 // others still get the event. Its mode is the highest of theirs, its cancel
-// grace the shortest; it lets each of them adjust an owned goroutine's
-// context in turn, and flushes each of them. Tee() with no sinks returns nil,
-// which [SetSink] treats as off.
+// grace the shortest (a sink whose CancelGrace panics has no say); it lets
+// each of them adjust an owned goroutine's context in turn, and flushes each
+// of them. Tee() with no sinks returns nil, which [SetSink] treats as off.
 func Tee(sinks ...Sink) Sink {
 	var t tee
 	for _, s := range sinks {
@@ -66,7 +66,8 @@ func (t tee) CancelGrace() time.Duration {
 	var d time.Duration
 	for _, s := range t {
 		if g, ok := s.(gracer); ok {
-			if sd := g.CancelGrace(); sd > 0 && (d == 0 || sd < d) {
+			// A sink that panics makes no choice; the others still count.
+			if sd := grace(s, g); sd > 0 && (d == 0 || sd < d) {
 				d = sd
 			}
 		}

@@ -166,6 +166,27 @@ func TestPanickingSinkIsContainedAndLogged(t *testing.T) {
 	assert.Contains(t, out, "custody_test.TestPanickingSinkIsContainedAndLogged")
 }
 
+// TestEmitContainsPanics installs a panicking sink directly, without a tee:
+// Emit itself must contain the panic, not a tee's delivery.
+func TestEmitContainsPanics(t *testing.T) {
+	var logged bytes.Buffer
+	prevLogger := slog.Default()
+	slog.SetDefault(slog.New(slog.NewTextHandler(&logged, nil)))
+	defer slog.SetDefault(prevLogger)
+
+	restore := custody.SetSink(emitFunc(func(context.Context, custody.Event) { panic("lone sink bug") }))
+	defer restore()
+	require.NotPanics(t, func() {
+		custody.Emit(t.Context(), &custody.Event{Kind: custody.MapZeroStored})
+	})
+	out := logged.String()
+	assert.Contains(t, out, "custody: sink panicked")
+	assert.Contains(t, out, "sink=custody_test.emitFunc")
+	assert.Contains(t, out, "kind=map.zero_stored")
+	assert.Contains(t, out, `panic="lone sink bug"`)
+	assert.Contains(t, out, "custody_test.TestEmitContainsPanics")
+}
+
 func TestKindString(t *testing.T) {
 	seen := map[string]bool{}
 	for _, k := range custody.Kinds() {

@@ -30,8 +30,9 @@
 // Check installs the oracle's sink in [custody.Verify] mode (process-wide,
 // reference-counted across concurrent tests; a sink installed before, such
 // as otelbridge, keeps receiving events through a [custody.Tee]). Leaks are
-// found in a goroutine dump: the oracle sets GODEBUG=tracebacklabels=1 in the
-// process environment the first time it is installed, so that the dump shows
+// found in a goroutine dump: the oracle adds tracebacklabels=1 to GODEBUG in
+// the process environment when it installs its sink and GODEBUG does not set
+// tracebacklabels already, so that the dump shows
 // each goroutine's custody.id label, which maps it to its owner. When the
 // test binary is built with GOEXPERIMENT=goroutineleakprofile, the oracle
 // also asks the runtime's goroutineleak profile which goroutines can never
@@ -39,17 +40,22 @@
 //
 // Events that carry no goroutine record (safemap operations have no context)
 // are attributed through the labels of the goroutine that performed them.
-// An event that still cannot be attributed goes, with a note saying so, to
-// the only test being checked at the time; when several run in parallel, to
-// the package verdict of [VerifyTestMain], or without it to the next verdict
-// that ends. Only an ignored cancellation of a goroutine already reported as
-// leaked is not repeated.
+// An owned goroutine started with a context that carries no test's identity
+// (t.Context() rather than Check's) belongs to the test whose goroutine
+// started it, as a raw goroutine would. An event that still cannot be
+// attributed goes, with a note saying so, to the package verdict of
+// [VerifyTestMain]; without it, to the only test being checked at the time,
+// or to the next verdict that ends. Only an ignored cancellation of a
+// goroutine already reported as leaked, or let go with IgnoreTopFunction, is
+// not reported again.
 //
 // Values mutated in place after their last map operation show only when
 // asked: a verdict asks safemap.CheckAll when its test is the only one
-// running, and VerifyTestMain asks at the end. CheckAll looks at every live
-// map, so a mutation it finds is reported with a note that it may come from
-// code outside the test.
+// running, and VerifyTestMain asks at the end, of the maps still reachable
+// then. CheckAll looks at every live map, so a mutation it finds is reported
+// with a note that it may come from code outside the test. Tests that run in
+// parallel therefore get this finding only from a later operation on the
+// key: a map that a parallel test drops before the end is never asked.
 //
 // The oracle works inside testing/synctest bubbles (its waits then advance
 // the bubble's fake clock), with subtests, and with t.Parallel.

@@ -47,7 +47,10 @@ func newConfig(opts []Option) *config {
 
 // Settle sets how long the verdict waits for the test's goroutines to exit
 // before it reports those left as leaked. The wait ends as soon as none is
-// left. The default is 2s.
+// left. Only time the verdict spends asleep counts, so that on a loaded
+// machine its own goroutine dumps do not use the wait up; a goroutine that
+// is runnable, or inside custody's reporting, when the time is up gets up to
+// the same time again. The default is 2s.
 func Settle(d time.Duration) Option {
 	if d < 0 {
 		panic("oracle: Settle with a negative duration")

@@ -3,6 +3,7 @@ package oracle
 import (
 	"context"
 	"fmt"
+	"reflect"
 	"runtime/pprof"
 	"strconv"
 
@@ -41,12 +42,18 @@ type TB interface {
 //	go test -run '^$' -bench Verdict -benchtime 10x ./oracle
 //
 // Check must be called once per test, from the test's goroutine (it sets that
-// goroutine's pprof labels), while the test runs. It panics with a message
-// starting "oracle:" when t is nil, when it is called twice for one test,
-// and when it is called after the test ended.
+// goroutine's pprof labels), while the test runs, and is best called first:
+// cleanups registered before it run after the verdict, so goroutines they
+// stop are reported as leaked. It panics with a message starting "oracle:"
+// when t is nil, when it is called twice for one test, and when it is
+// called after the test ended; called from another goroutine, it fails the
+// test at the verdict.
 func Check(t TB, opts ...Option) context.Context {
 	if t == nil {
 		panic("oracle: Check called with a nil TB")
+	}
+	if v := reflect.ValueOf(t); v.Kind() == reflect.Pointer && v.IsNil() {
+		panic(fmt.Sprintf("oracle: Check called with a nil %T", t))
 	}
 	t.Helper()
 	if t.Context().Err() != nil {
@@ -61,7 +68,8 @@ func Check(t TB, opts ...Option) context.Context {
 		custody.LabelID, strconv.FormatUint(root.ID, 10),
 		custody.LabelName, root.Name))
 	pprof.SetGoroutineLabels(ctx)
-	if stack.Current().Labels[custody.LabelID] == "" {
+	self := stack.Current()
+	if self.Labels[custody.LabelID] == "" {
 		pprof.SetGoroutineLabels(t.Context())
 		release()
 		unmarkChecked(t)
@@ -69,10 +77,11 @@ func Check(t TB, opts ...Option) context.Context {
 	}
 	s.mu.Lock()
 	s.records[root.ID] = root
-	s.tests[root.ID] = &test{root: root, cfg: cfg}
+	s.tests[root.ID] = &test{root: root, cfg: cfg, checker: self.ID}
 	s.mu.Unlock()
 
 	t.Cleanup(func() {
+		t.Helper() // the verdict points at the call to Check
 		defer release()
 		defer unmarkChecked(t)
 		s.verdict(t, root, cfg)

@@ -26,8 +26,7 @@ type leak struct {
 	dump    stack.Goroutine
 	owned   *owned // its record, if it is an owned goroutine; nil for a raw one
 	labeled *custody.Goroutine
-	proven  bool // the goroutineleak profile proved it can never be woken
-	ignored *custody.Event
+	proven  bool      // the goroutineleak profile proved it can never be woken
 	at      time.Time // when the verdict looked
 }
 

@@ -84,6 +84,7 @@ type test struct {
 	root     *custody.Goroutine
 	cfg      *config
 	findings []finding
+	checker  uint64 // the runtime ID of the goroutine that called Check
 }
 
 // owned is what the sink knows of a running owned goroutine.
@@ -100,9 +101,10 @@ type sink struct {
 	records  map[uint64]*custody.Goroutine // every record seen, until its test's verdict
 	live     map[uint64]*owned             // owned goroutines still running
 	finished map[uint64]bool               // roots whose verdict is given
+	adopted  map[uint64]*custody.Goroutine // test roots by the ID of a record without a parent started on a test's goroutine
 	orphans  []finding                     // findings no test could be found for
-	reported map[uint64]bool               // runtime IDs of goroutines a verdict reported as leaked
-	leaked   map[uint64]bool               // record IDs of owned goroutines a verdict reported as leaked
+	reported map[uint64]bool               // runtime IDs of goroutines a verdict reported as leaked, or ignored (IgnoreTopFunction)
+	leaked   map[uint64]bool               // record IDs of owned goroutines a verdict reported as leaked, or ignored
 	mainRuns int                           // VerifyTestMain calls running: they report orphans
 }
 
@@ -112,6 +114,7 @@ func newSink() *sink {
 		records:  map[uint64]*custody.Goroutine{},
 		live:     map[uint64]*owned{},
 		finished: map[uint64]bool{},
+		adopted:  map[uint64]*custody.Goroutine{},
 		reported: map[uint64]bool{},
 		leaked:   map[uint64]bool{},
 	}
@@ -157,15 +160,44 @@ func (s *sink) Emit(_ context.Context, e custody.Event) {
 	}
 }
 
+// spawned records the owned goroutine g, which is about to start. A
+// record whose chain leads to no test's identity (safego.Go given
+// t.Context() rather than Check's context) is adopted by the test whose
+// goroutine starts it, as a raw goroutine started there would belong to
+// it: spawned runs on that goroutine, which carries the test's labels.
+//
 //go:noinline
 func (s *sink) spawned(g *custody.Goroutine) {
 	if g == nil {
 		return
 	}
+	top := g.Root()
+	s.mu.Lock()
+	known := s.tests[top.ID] != nil || s.adopted[top.ID] != nil || s.finished[top.ID]
+	s.mu.Unlock()
+	var by *custody.Goroutine
+	if !known {
+		by = s.fromLabels(stack.Current().Labels)
+	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.remember(g)
 	s.live[g.ID] = &owned{g: g}
+	if by != nil {
+		if r := s.rootOf(by); s.tests[r.ID] != nil && r != top {
+			s.adopted[top.ID] = r
+		}
+	}
+}
+
+// rootOf returns the identity g belongs to: the root of its parent chain,
+// or the test that adopted that root. s.mu must be held.
+func (s *sink) rootOf(g *custody.Goroutine) *custody.Goroutine {
+	r := g.Root()
+	if t := s.adopted[r.ID]; t != nil {
+		return t
+	}
+	return r
 }
 
 //go:noinline
@@ -221,19 +253,22 @@ func (s *sink) found(ev *custody.Event) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if g != nil {
-		root := g.Root()
+		root := s.rootOf(g)
 		if t := s.tests[root.ID]; t != nil {
 			t.findings = append(t.findings, f)
 			return
 		}
 		if s.finished[root.ID] {
 			if s.leaked[g.ID] && e.Kind == custody.GoroutineIgnoredCancel {
-				return // its test's verdict reported the goroutine as leaked
+				return // its test's verdict reported the goroutine as leaked, or was told to ignore it
 			}
 			f.note = "after " + root.Name + " ended"
 		}
 	}
-	if f.note == "" && len(s.tests) == 1 {
+	if g == nil && s.mainRuns == 0 && len(s.tests) == 1 {
+		// Without VerifyTestMain to give a package verdict, the lone
+		// checked test is the likeliest owner. With it, the package
+		// verdict is the honest place: an unchecked test may be running.
 		for _, t := range s.tests {
 			f.note = "in a goroutine no record or label names, while " + t.root.Name + " was the only checked test running"
 			t.findings = append(t.findings, f)

@@ -21,9 +21,10 @@ type TestingM interface {
 
 // VerifyTestMain runs the tests of a package, then gives a package-wide
 // verdict: findings that no single test could be blamed for, always, and,
-// if the tests passed, goroutines that nobody owns still running after them (found by go.uber.org/goleak, which waits
-// for them to settle). Goroutines a test's verdict already reported as
-// leaked are not reported again. It reports on standard error and exits with status 1
+// if the tests passed, goroutines still running after them (found by
+// go.uber.org/goleak, which waits for them to settle). Goroutines a test's
+// verdict already reported as leaked, or let go with IgnoreTopFunction, are
+// not reported again. It reports on standard error and exits with status 1
 // when it finds anything, else with the tests' status. Use it from TestMain:
 //
 //	func TestMain(m *testing.M) { oracle.VerifyTestMain(m) }

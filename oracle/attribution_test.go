@@ -1,0 +1,134 @@
+package oracle
+
+import (
+	"context"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/custody-go/custody"
+	"github.com/custody-go/custody/safego"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// TestOwnedGoroutineWithTestContextIsAdopted: safego.Go given the test's
+// own context, which carries no identity, from the test's goroutine: the
+// goroutine belongs to the test, as a raw one started there would.
+func TestOwnedGoroutineWithTestContextIsAdopted(t *testing.T) {
+	fake := newFake("TestAdopts")
+	Check(fake, Settle(50*time.Millisecond))
+	release := make(chan struct{})
+	safego.Go(fake.Context(), "bg", func(context.Context) { <-release })
+	g, gctx := safego.WithContext(fake.Context(), "crawl")
+	g.Go("fetch", func(context.Context) error { <-release; return nil })
+	fake.finish()
+	close(release)
+	require.NoError(t, g.Wait())
+	_ = gctx
+
+	v := fake.verdict()
+	assert.Contains(t, v, "oracle: TestAdopts: 2 findings\n")
+	assert.Contains(t, v, `leaked goroutine "bg"`)
+	assert.Contains(t, v, `leaked goroutine "fetch"`)
+}
+
+// TestUnownedEventGoesToThePackage: under VerifyTestMain, an event of an
+// owned goroutine that no test's identity or goroutine started is the
+// package's, not the lone checked test's: an unchecked test may be running.
+func TestUnownedEventGoesToThePackage(t *testing.T) {
+	fake := newFake("TestInnocent")
+	Check(fake, Settle(10*time.Millisecond))
+	done := make(chan struct{})
+	go pprofFree(func() { // as an unchecked test's goroutine would be
+		safego.Go(context.Background(), "other", func(context.Context) { panic("not TestInnocent's") })
+		close(done)
+	})
+	<-done
+	s := theSink()
+	require.Eventually(t, func() bool { return len(takeOrphans(s, "not TestInnocent's")) > 0 },
+		5*time.Second, time.Millisecond, "the panic is the package's")
+	fake.finish()
+	assert.Empty(t, fake.verdict())
+}
+
+// TestLoneTestTakesUnattributedEventsWithoutTestMain: without
+// VerifyTestMain, an event with no record and no labels goes to the only
+// checked test, saying why.
+func TestLoneTestTakesUnattributedEventsWithoutTestMain(t *testing.T) {
+	s := theSink()
+	s.mu.Lock()
+	runs := s.mainRuns
+	s.mainRuns = 0 // as in a package without VerifyTestMain
+	s.mu.Unlock()
+	defer func() {
+		s.mu.Lock()
+		s.mainRuns = runs
+		s.mu.Unlock()
+	}()
+	fake := newFake("TestLone")
+	ctx := Check(fake, Settle(10*time.Millisecond))
+	done := make(chan struct{})
+	go pprofFree(func() {
+		custody.Emit(ctx, &custody.Event{Kind: custody.MapZeroLoaded, Object: "k"})
+		close(done)
+	})
+	<-done
+	fake.finish()
+	assert.Contains(t, fake.verdict(), "while TestLone was the only checked test running")
+}
+
+// TestIgnoredGoroutineReportsNothingLater: a goroutine let go with
+// IgnoreTopFunction is no leak, and its ignored cancellation, reported after
+// the test, is no one's finding either.
+func TestIgnoredGoroutineReportsNothingLater(t *testing.T) {
+	fake := newFake("TestIgnores")
+	ctx := Check(fake, Settle(10*time.Millisecond), CancelGrace(20*time.Millisecond),
+		IgnoreTopFunction("github.com/custody-go/custody/oracle.parkIgnoringContext"))
+	release := make(chan struct{})
+	defer close(release)
+	safego.Go(ctx, "known-harmless", func(context.Context) { parkIgnoringContext(release) })
+	fake.finish()
+	assert.Empty(t, fake.verdict())
+	time.Sleep(100 * time.Millisecond) // past the grace: the goroutine reports ignoring its context
+	assert.Empty(t, takeOrphans(theSink(), "known-harmless"))
+}
+
+//go:noinline
+func parkIgnoringContext(release chan struct{}) { <-release }
+
+func TestCheckFromAnotherGoroutine(t *testing.T) {
+	fake := newFake("TestWrongGoroutine")
+	done := make(chan struct{})
+	go func() {
+		Check(fake, Settle(10*time.Millisecond))
+		close(done)
+	}()
+	<-done
+	fake.finish()
+	assert.Contains(t, fake.verdict(), "oracle: Check was called for TestWrongGoroutine from goroutine ")
+	assert.Contains(t, fake.verdict(), "not from the test's goroutine")
+}
+
+func TestCheckTypedNil(t *testing.T) {
+	assert.PanicsWithValue(t, "oracle: Check called with a nil *testing.T", func() {
+		Check((*testing.T)(nil))
+	})
+}
+
+// takeOrphans removes from the sink's orphans those whose text contains
+// want, and returns them.
+func takeOrphans(s *sink, want string) []finding {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var taken, kept []finding
+	for _, f := range s.orphans {
+		if strings.Contains(f.String(), want) {
+			taken = append(taken, f)
+		} else {
+			kept = append(kept, f)
+		}
+	}
+	s.orphans = kept
+	return taken
+}

@@ -67,6 +67,79 @@ func TestTee(t *testing.T) {
 	assert.Equal(t, []custody.Kind{custody.MapZeroLoaded}, sinktest.Kinds(b.Events()))
 }
 
+// fullSink has every optional method of a Sink.
+type fullSink struct {
+	*sinktest.Recorder
+	tag     string
+	d       time.Duration
+	flushes atomic.Int32
+}
+
+func (s *fullSink) GoroutineContext(ctx context.Context, g *custody.Goroutine) context.Context {
+	prev, _ := ctx.Value(ctxKey{}).(string)
+	return context.WithValue(ctx, ctxKey{}, prev+s.tag+g.Name)
+}
+
+func (s *fullSink) CancelGrace() time.Duration { return s.d }
+
+func (s *fullSink) Flush(context.Context) { s.flushes.Add(1) }
+
+// boxSink is of a comparable type, but == panics on it when v holds a
+// slice.
+type boxSink struct{ v any }
+
+func (boxSink) Emit(context.Context, custody.Event) {}
+
+func TestTeeDeliversOncePerSink(t *testing.T) {
+	a := &fullSink{Recorder: sinktest.New(custody.Verify), tag: "a:", d: time.Minute}
+	b := &fullSink{Recorder: sinktest.New(custody.Observe), tag: "b:", d: 30 * time.Second}
+	assert.Same(t, a, custody.Tee(a, nil, a), "a tee of one sink twice is that sink")
+	assert.Same(t, a, custody.Tee(custody.Tee(nil, a), a))
+	assert.Equal(t, custody.NewLogSink(nil), custody.Tee(custody.NewLogSink(nil), custody.NewLogSink(nil)),
+		"equal sink values are one sink")
+
+	restore := custody.SetSink(custody.Tee(custody.Tee(a, b), b, a))
+	defer restore()
+	custody.Emit(t.Context(), &custody.Event{Kind: custody.ChanMade})
+	assert.Equal(t, []custody.Kind{custody.ChanMade}, sinktest.Kinds(a.Events()))
+	assert.Equal(t, []custody.Kind{custody.ChanMade}, sinktest.Kinds(b.Events()))
+	assert.Equal(t, custody.Verify, custody.Active())
+	assert.Equal(t, 30*time.Second, custody.CancelGrace())
+	g := custody.NewGoroutine(nil, "w", custody.Caller(0))
+	assert.Equal(t, "a:wb:w", custody.GoroutineContext(t.Context(), g).Value(ctxKey{}), "each sink adjusts once, in order")
+	custody.Flush(t.Context())
+	assert.Equal(t, int32(1), a.flushes.Load())
+	assert.Equal(t, int32(1), b.flushes.Load())
+
+	// What the oracle does when it installs itself again over a leftover
+	// tee that already holds it: Tee(CurrentSink(), itself).
+	other := sinktest.New(custody.Observe)
+	restoreLeftover := custody.SetSink(custody.Tee(other, a))
+	restoreAgain := custody.SetSink(custody.Tee(custody.CurrentSink(), a))
+	custody.Emit(t.Context(), &custody.Event{Kind: custody.ChanClosed})
+	restoreAgain()
+	restoreLeftover()
+	assert.Equal(t, []custody.Kind{custody.ChanMade, custody.ChanClosed}, sinktest.Kinds(a.Events()))
+	assert.Equal(t, []custody.Kind{custody.ChanClosed}, sinktest.Kinds(other.Events()))
+}
+
+func TestTeeKeepsIncomparableSinks(t *testing.T) {
+	var n atomic.Int32
+	f := emitFunc(func(context.Context, custody.Event) { n.Add(1) })
+	a := sinktest.New(custody.Observe)
+	var tee custody.Sink
+	require.NotPanics(t, func() { tee = custody.Tee(f, a, f, custody.Tee(f, a)) })
+	restore := custody.SetSink(tee)
+	defer restore()
+	custody.Emit(t.Context(), &custody.Event{Kind: custody.ChanMade})
+	assert.Equal(t, int32(3), n.Load(), "a func sink cannot be compared, so each one is kept")
+	assert.Len(t, a.Events(), 1)
+
+	require.NotPanics(t, func() { tee = custody.Tee(boxSink{[]int{1}}, boxSink{[]int{1}}, boxSink{1}, boxSink{1}) })
+	assert.Equal(t, custody.Tee(boxSink{[]int{1}}, boxSink{[]int{1}}, boxSink{1}), tee,
+		"boxSink values holding a slice are kept, equal ones holding an int are one")
+}
+
 type ctxKey struct{}
 
 // tagger adds a value to an owned goroutine's context.

@@ -2,6 +2,8 @@ package custody
 
 import (
 	"context"
+	"reflect"
+	"slices"
 	"time"
 )
 
@@ -11,11 +13,21 @@ import (
 // grace the shortest (a sink whose CancelGrace panics has no say); it lets
 // each of them adjust an owned goroutine's context in turn, and flushes each
 // of them. Tee() with no sinks returns nil, which [SetSink] treats as off.
+//
+// Each sink gets an event once: a sink that Tee returned contributes its
+// sinks in their order, and a sink equal (==) to one already taken is left
+// out, so that Tee(Tee(a, b), b, a) delivers to a, then b. A sink whose
+// value cannot be compared (a func or a map, or a struct holding one) is
+// never dropped: passed twice, it gets each event twice.
 func Tee(sinks ...Sink) Sink {
 	var t tee
 	for _, s := range sinks {
-		if s != nil {
-			t = append(t, s)
+		if inner, ok := s.(tee); ok {
+			for _, s := range inner {
+				t = t.with(s)
+			}
+		} else if s != nil {
+			t = t.with(s)
 		}
 	}
 	switch len(t) {
@@ -25,6 +37,17 @@ func Tee(sinks ...Sink) Sink {
 		return t[0]
 	}
 	return t
+}
+
+// with returns t with s appended unless t already holds s. A tee built by
+// Tee holds no tee, so one level of flattening is enough.
+func (t tee) with(s Sink) tee {
+	// Comparing with == panics for a dynamic value that is not comparable,
+	// such as a func, or a struct holding a slice in an interface field.
+	if reflect.ValueOf(s).Comparable() && slices.Contains(t, s) {
+		return t
+	}
+	return append(t, s)
 }
 
 type tee []Sink

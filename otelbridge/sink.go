@@ -18,7 +18,10 @@ import (
 // Install makes a sink with [NewSink] and installs it with [custody.SetSink],
 // putting custody in [custody.Observe] mode. The returned function restores
 // the sink that was active before and stops reporting the goroutine count
-// to the MeterProvider; call it when the program, or the test, is done.
+// to the MeterProvider (so that a bridge installed later on the same
+// provider reports it alone); call it when the program, or the test, is
+// done, after a last ForceFlush of the MeterProvider if its final export
+// should include the count.
 //
 // Owned goroutines started before Install get no span and are not counted.
 // The span of one still running when uninstall is called is ended when it

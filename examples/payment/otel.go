@@ -55,10 +55,15 @@ func installTelemetry(ctx context.Context) (uninstall func(), err error) {
 	remove := otelbridge.Install(otelbridge.WithTracerProvider(tp), otelbridge.WithMeterProvider(mp))
 	fmt.Fprintf(os.Stderr, "custody demo: exporting traces and metrics to %s (OTEL_EXPORTER_OTLP_ENDPOINT)\n", endpoint)
 	return func() {
-		remove()
-		tracer = noop.NewTracerProvider().Tracer("")
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 		defer cancel()
+		// Export the metrics once while the bridge is installed: its
+		// uninstall stops reporting the count of running goroutines.
+		if err := mp.ForceFlush(ctx); err != nil {
+			fmt.Fprintf(os.Stderr, "custody demo: exporting metrics: %v\n", err)
+		}
+		remove()
+		tracer = noop.NewTracerProvider().Tracer("")
 		if err := tp.Shutdown(ctx); err != nil {
 			fmt.Fprintf(os.Stderr, "custody demo: exporting traces: %v\n", err)
 		}

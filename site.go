@@ -124,6 +124,12 @@ var moduleRoots sync.Map // string -> string
 // ancestor directory holding a go.mod for a file on disk, or the path after
 // a known module path for a -trimpath build. Failing both, it returns the
 // file's directory name and base name, such as "payment/handler.go".
+//
+// The known module paths are those of the running binary's build info. A
+// test binary's lists no dependencies, so under go test -trimpath only the
+// main module's files are made relative to their module: a dependency's
+// "github.com/stretchr/testify@v1.12.1/assert/yaml/yaml_default.go" prints
+// as "yaml/yaml_default.go", not "assert/yaml/yaml_default.go".
 func RelFile(file string) string {
 	file = filepath.ToSlash(file)
 	dir := filepath.Dir(file)

@@ -31,8 +31,12 @@ func TestRelFile(t *testing.T) {
 	for _, tt := range []struct{ in, want string }{
 		// on disk, below this module's go.mod
 		{custody.Caller(0).File(), "site_test.go"},
-		// -trimpath form of the main module or a dependency
-		{"github.com/stretchr/testify@v1.12.1/assert/assertions.go", "assert/assertions.go"},
+		// -trimpath form of the main module, deeper than the fallback's
+		// directory and base name
+		{"github.com/custody-go/custody/internal/stack/parse.go", "internal/stack/parse.go"},
+		// -trimpath form of a dependency: a test binary's build info lists
+		// no dependencies, so this is the fallback (see RelFile's doc)
+		{"github.com/stretchr/testify@v1.12.1/assert/yaml/yaml_default.go", "yaml/yaml_default.go"},
 		// neither: directory and base name
 		{"/nonexistent/dir/pkg/file.go", "pkg/file.go"},
 	} {

@@ -3,8 +3,8 @@
 //
 //   - a load that returns ok == true with a zero value. ok says the key is
 //     present, not that its value is useful; a cache that stored a zero and
-//     a fallback path that trusted ok wrote zero values onward. In verify
-//     and observe modes such a load is a [custody.MapZeroLoaded] event naming
+//     a fallback path that trusted ok wrote zero values onward. In observe
+//     and verify modes such a load is a [custody.MapZeroLoaded] event naming
 //     the key and the load site, and in verify mode the site that stored the
 //     zero (itself a [custody.MapZeroStored] event).
 //   - a stored value changed in place afterwards: a pointer returned by
@@ -20,15 +20,23 @@
 //
 // With custody off (no sink installed) a Map is a sync.Map plus one atomic
 // load per operation. In observe mode (production telemetry) it reports
-// only those two kinds of event, for counting: zero-value loads, and the
-// mutations that a write to the key (Store, Swap, Delete, LoadAndDelete,
-// CompareAndSwap, CompareAndDelete, Update, Clear) finds; loads do not
-// fingerprint, and store sites are not kept, so events carry the site of
-// the operation but no Other. In verify mode (the test oracle) every
-// operation checks fingerprints, stores of zero values are reported too,
-// and events carry stacks and store sites. A value stored while custody was
-// off carries no record: a later zero-value load of it is reported without
-// a store site, and it is never checked for mutation.
+// zero-value loads only, for counting: it records whether each stored value
+// is zero and nothing else. It never fingerprints a value, so it never
+// reads memory that the program may be writing under its own locks, and
+// its cost does not depend on the size of what a value reaches; store
+// sites are not kept, so events carry the site of the operation but no
+// Other. Fingerprints, [custody.MapMutatedAfterStore], [custody.MapZeroStored],
+// store sites and [CheckAll] belong to verify mode (the test oracle): there
+// every operation checks fingerprints and events carry stacks and store
+// sites. A value stored while custody was off, or in observe mode, has no
+// fingerprint: a later zero-value load of it is reported without a store
+// site, and it is never checked for mutation.
+//
+// Events never set Event.Goroutine, and are emitted with a background
+// context: Map's methods take no context to find an identity in. Each event
+// is emitted by the goroutine that did the operation (for [CheckAll], its
+// caller), so a sink can attribute it through that goroutine's pprof
+// labels, as the oracle does.
 //
 // # Facts
 //

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/custody-go/custody"
+	"github.com/custody-go/custody/internal/sinktest"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -162,6 +163,53 @@ func TestFingerprintNothingMutable(t *testing.T) {
 		_, deep := fp(&v)
 		assert.False(t, deep, "fingerprint of %T found mutable memory", v)
 	}
+}
+
+// within fails t if f has not returned after d, so that a walk that blows
+// up fails its test instead of hanging it. f then goes on in the
+// background.
+func within(t *testing.T, d time.Duration, f func()) {
+	t.Helper()
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		f()
+	}()
+	timer := time.NewTimer(d)
+	defer timer.Stop()
+	select {
+	case <-done:
+	case <-timer.C:
+		t.Fatalf("did not return within %v", d)
+	}
+}
+
+// selfMap is a map that can hold itself.
+type selfMap map[int]selfMap
+
+// Observe mode records whether a stored value is zero and nothing else: it
+// fingerprints nothing, not even a value whose walk would be long.
+func TestObserveNeverFingerprints(t *testing.T) {
+	rec := sinktest.Install(t, custody.Observe)
+	var orders Map[string, *[]int]
+	orders.Store("o", &[]int{1})
+	x, _ := orders.m.Load("o")
+	assert.Same(t, clean, x.(*entry[*[]int]).rec, "the record of a value stored in observe mode")
+	orders.Store("nil", nil)
+	x, _ = orders.m.Load("nil")
+	assert.Same(t, observedZero, x.(*entry[*[]int]).rec, "the record of a zero stored in observe mode")
+	assert.False(t, orders.listed.Load(), "observe mode listed the map for CheckAll")
+
+	g := selfMap{}
+	g[0], g[1] = g, g
+	var graphs Map[string, selfMap]
+	within(t, 10*time.Second, func() {
+		graphs.Store("g", g)
+		graphs.Load("g")
+		graphs.Store("g", g)
+		graphs.Delete("g")
+	})
+	assert.Empty(t, rec.Take())
 }
 
 // The CheckAll list keeps no map alive and drops the ones that are gone.

@@ -8,13 +8,13 @@ import (
 	"github.com/custody-go/custody"
 )
 
-// Map is a [sync.Map] with typed keys and values that remembers, in
-// [custody.Verify] and [custody.Observe] modes, what was stored: it reports
-// a load that returns ok == true with a zero value ([custody.MapZeroLoaded])
-// and a stored value that was changed in place afterwards
-// ([custody.MapMutatedAfterStore]), naming in verify mode the site of the
-// store as well as the operation's. With custody off it is a sync.Map and
-// nothing more. See the package documentation for what each mode checks.
+// Map is a [sync.Map] with typed keys and values that remembers what was
+// stored. In [custody.Observe] and [custody.Verify] modes it reports a load
+// that returns ok == true with a zero value ([custody.MapZeroLoaded]); in
+// verify mode also a stored value that was changed in place afterwards
+// ([custody.MapMutatedAfterStore]), naming the site of the store as well as
+// the operation's. With custody off it is a sync.Map and nothing more. See
+// the package documentation for what each mode checks.
 //
 // Like sync.Map, the Map type is specialized. Most code should use a plain Go
 // map instead, with a [sync.Mutex] or [sync.RWMutex], for better type safety
@@ -48,9 +48,9 @@ import (
 // noisy 2-core machine): with custody off, Load costs about one atomic load
 // more (1.0–1.1×) and allocates nothing; Store costs the same for a
 // non-pointer value, whose box replaces sync.Map's interface conversion, and
-// one 8-byte allocation more (about +30%) for a pointer. In observe mode
-// Load costs 1.1×, Store 1.2×, or about 400ns for a value that reaches
-// mutable memory, which is fingerprinted. In verify mode Load costs 1.1×, or
+// one 8-byte allocation more (about +30%) for a pointer. In observe mode,
+// which fingerprints nothing, Load costs 1.0–1.1× and Store 1.4–1.7×,
+// whatever the value reaches. In verify mode Load costs 1.1×, or
 // about 100ns for a small struct behind a pointer, whose fingerprint is
 // checked; Store 1.2×, or about 850ns with the store site.
 type Map[K comparable, V any] struct {
@@ -99,10 +99,10 @@ func (m *Map[K, V]) Store(key K, value V) {
 
 // Clear deletes all the entries, resulting in an empty Map.
 func (m *Map[K, V]) Clear() {
-	if mode := custody.Active(); mode != custody.Off {
+	if custody.Active() == custody.Verify {
 		// Check the values before they go; not atomic with the Clear, as
 		// no check of a concurrent write could be.
-		site, stack := custody.Caller(1), stackIf(mode, 1)
+		site, stack := custody.Caller(1), custody.Callers(1)
 		m.m.Range(func(k, x any) bool {
 			if m.mutated(x) {
 				key, _ := k.(K)
@@ -146,7 +146,7 @@ func (m *Map[K, V]) LoadAndDelete(key K) (value V, loaded bool) {
 		return value, false
 	}
 	if mode != custody.Off && needsLook[V](x) {
-		m.inspect(key, x, mode, zeroLoad|write, 2)
+		m.inspect(key, x, mode, zeroLoad, 2)
 	}
 	return valueOf[V](x), true
 }
@@ -157,12 +157,12 @@ func (m *Map[K, V]) LoadAndDelete(key K) (value V, loaded bool) {
 // visit it.
 func (m *Map[K, V]) Delete(key K) {
 	mode := custody.Active()
-	if mode == custody.Off {
+	if mode != custody.Verify {
 		m.m.Delete(key)
 		return
 	}
 	if x, ok := m.m.LoadAndDelete(key); ok && needsLook[V](x) {
-		m.inspect(key, x, mode, write, 2)
+		m.inspect(key, x, mode, 0, 2)
 	}
 }
 
@@ -182,13 +182,13 @@ func (m *Map[K, V]) Swap(key K, value V) (previous V, loaded bool) {
 }
 
 // swap stores value under key in observe or verify mode, inspecting the box
-// it replaces for what (and as a write).
+// it replaces for what.
 func (m *Map[K, V]) swap(key K, value V, mode custody.Mode, what inspection, skip int) (previous V, loaded bool) {
 	b := m.box(value, mode, skip+1)
 	x, loaded := m.m.Swap(key, b)
 	if loaded {
 		if needsLook[V](x) {
-			m.inspect(key, x, mode, what|write, skip+1)
+			m.inspect(key, x, mode, what, skip+1)
 		}
 		previous = valueOf[V](x)
 	}
@@ -209,8 +209,7 @@ func (m *Map[K, V]) CompareAndSwap(key K, old, new V) (swapped bool) {
 		if !ok {
 			return false
 		}
-		look := mode != custody.Off && needsLook[V](x)
-		if look && mode == custody.Verify {
+		if mode == custody.Verify && needsLook[V](x) {
 			m.inspect(key, x, mode, 0, 2)
 		}
 		if any(valueOf[V](x)) != any(old) {
@@ -220,9 +219,6 @@ func (m *Map[K, V]) CompareAndSwap(key K, old, new V) (swapped bool) {
 			b = m.box(new, mode, 2)
 		}
 		if m.m.CompareAndSwap(key, x, b) {
-			if look && mode == custody.Observe {
-				m.inspect(key, x, mode, write, 2) // verify mode did above
-			}
 			if mode != custody.Off {
 				m.stored(key, b, mode, 2)
 			}
@@ -247,17 +243,13 @@ func (m *Map[K, V]) CompareAndDelete(key K, old V) (deleted bool) {
 		if !ok {
 			return false
 		}
-		look := mode != custody.Off && needsLook[V](x)
-		if look && mode == custody.Verify {
+		if mode == custody.Verify && needsLook[V](x) {
 			m.inspect(key, x, mode, 0, 2)
 		}
 		if any(valueOf[V](x)) != any(old) {
 			return false
 		}
 		if m.m.CompareAndDelete(key, x) {
-			if look && mode == custody.Observe {
-				m.inspect(key, x, mode, write, 2) // verify mode did above
-			}
 			return true
 		}
 	}
@@ -314,8 +306,8 @@ func (m *Map[K, V]) Update(key K, fn func(old V, loaded bool) (v V, keep bool)) 
 			old = valueOf[V](x)
 		}
 		nv, keep := fn(old, loaded)
-		if loaded && mode != custody.Off && needsLook[V](x) {
-			m.inspect(key, x, mode, write, 2) // also finds old changed by fn
+		if loaded && mode == custody.Verify && needsLook[V](x) {
+			m.inspect(key, x, mode, 0, 2) // also finds old changed by fn
 		}
 		switch {
 		case !keep && !loaded:

@@ -21,17 +21,18 @@ import (
 // has an empty list. Values stored while custody was off are never
 // fingerprinted, so never checked.
 //
-// With custody off CheckAll does nothing and returns 0: there is no sink
-// to report to, and what it would find stays unreported for a later call.
-// CheckAll is safe to call concurrently with any operation on any map. It
-// reads the values' memory, so a value being mutated while CheckAll runs is
-// a data race that the race detector reports.
+// Unless custody is in verify mode CheckAll does nothing and returns 0:
+// with custody off there is no sink to report to, and observe mode never
+// reads stored values; what it would find stays unreported for a later
+// call in verify mode. CheckAll is safe to call concurrently with any
+// operation on any map. It reads the values' memory, so a value being
+// mutated while CheckAll runs is a data race, which the race detector may
+// report.
 func CheckAll() int {
-	mode := custody.Active()
-	if mode == custody.Off {
+	if custody.Active() != custody.Verify {
 		return 0
 	}
-	site, stack := custody.Caller(1), stackIf(mode, 1)
+	site, stack := custody.Caller(1), custody.Callers(1)
 	n := 0
 	for _, l := range maps.snapshot() {
 		c, _ := l.check(site, stack)

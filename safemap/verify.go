@@ -30,9 +30,10 @@ func valueOf[V any](x any) V {
 	return x.(*entry[V]).v
 }
 
-// A record is what observe and verify modes keep about one stored value. It
-// is written before its entry is published and read-only afterwards, but
-// for reported.
+// A record is what observe and verify modes keep about one stored value:
+// in observe mode only whether it is zero, in verify mode also its
+// fingerprint and store site. It is written before its entry is published
+// and read-only afterwards, but for reported.
 type record struct {
 	site custody.Site // where the value was stored, in verify mode
 	time time.Time    // when, in verify mode
@@ -44,9 +45,13 @@ type record struct {
 	reported atomic.Bool
 }
 
-// clean is the record of every entry whose value is not zero and reaches no
-// mutable memory: there is nothing to check about it.
+// clean is the record of every entry whose value there is nothing to check
+// about: not zero, and in verify mode reaching no mutable memory.
 var clean = new(record)
+
+// observedZero is the record of every zero value stored in observe mode,
+// which keeps nothing else.
+var observedZero = &record{zero: true}
 
 // onLoad reports whether a load in mode (observe or verify) has anything to
 // report about the value r records: a zero, or in verify mode a mutation.
@@ -69,9 +74,6 @@ const (
 	// zeroLoad: the operation returns the box's value with ok == true
 	// (Load, LoadOrStore, LoadAndDelete, Swap); a zero value is reported.
 	zeroLoad inspection = 1 << iota
-	// write: the operation replaces or removes the box; the value is
-	// checked for mutation in observe mode too, not only in verify mode.
-	write
 )
 
 func (m *Map[K, V]) typeInfo() *typeInfo {
@@ -83,9 +85,11 @@ func (m *Map[K, V]) typeInfo() *typeInfo {
 	return ti
 }
 
-// box returns a new box for value: plain when custody is off. In observe and
-// verify modes it records whether value is zero and fingerprints what it
-// reaches; in verify mode also the store site, for which skip is the
+// box returns a new box for value: plain when custody is off. In observe
+// mode it records whether value is zero, and nothing else: production code
+// never has its values fingerprinted, which would read memory the program
+// may be writing under its own locks. In verify mode box also fingerprints
+// what value reaches and records the store site, for which skip is the
 // argument that custody.Caller needs in box.
 func (m *Map[K, V]) box(value V, mode custody.Mode, skip int) any {
 	if mode == custody.Off {
@@ -94,18 +98,19 @@ func (m *Map[K, V]) box(value V, mode custody.Mode, skip int) any {
 	e := &entry[V]{v: value, rec: clean}
 	rv := reflect.ValueOf(&e.v).Elem()
 	zero := rv.IsZero()
+	if mode != custody.Verify {
+		if zero {
+			e.rec = observedZero
+		}
+		return e
+	}
 	var fp uint64
 	deep := false
 	if !zero {
 		fp, deep = fingerprint(rv, m.typeInfo())
 	}
 	if zero || deep {
-		e.rec = &record{zero: zero, deep: deep, fp: fp}
-		if mode == custody.Verify {
-			// Observe mode counts events and skips the store site, whose
-			// capture would be most of the cost of its Store.
-			e.rec.site, e.rec.time = custody.Caller(skip), time.Now()
-		}
+		e.rec = &record{zero: zero, deep: deep, fp: fp, site: custody.Caller(skip), time: time.Now()}
 	}
 	return e
 }
@@ -142,7 +147,7 @@ func (m *Map[K, V]) inspect(key K, x any, mode custody.Mode, what inspection, sk
 		if what&zeroLoad != 0 && r.zero {
 			emit(custody.MapZeroLoaded, key, custody.Caller(skip), stackIf(mode, skip), r, true)
 		}
-		if (mode == custody.Verify || what&write != 0) && m.mutated(b) {
+		if mode == custody.Verify && m.mutated(b) {
 			emit(custody.MapMutatedAfterStore, key, custody.Caller(skip), stackIf(mode, skip), r, true)
 		}
 	}

@@ -2,6 +2,7 @@ package safemap_test
 
 import (
 	"runtime"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -372,9 +373,10 @@ func TestSelfSynchronizedValues(t *testing.T) {
 	assert.Zero(t, safemap.CheckAll()+len(rec.Take()))
 }
 
-// Observe mode reports zero-value loads and the mutations a write finds,
-// with the site of the operation but neither stacks nor store sites, and
-// does not fingerprint on loads or report zero stores.
+// Observe mode reports zero-value loads only, with the site of the
+// operation but neither stacks nor store sites: it reports no zero stores
+// and no mutations, whichever operation meets the changed value, and
+// CheckAll does nothing.
 func TestObserveMode(t *testing.T) {
 	rec := sinktest.Install(t, custody.Observe)
 	var m safemap.Map[string, *cachedOrder]
@@ -386,13 +388,82 @@ func TestObserveMode(t *testing.T) {
 	assert.Nil(t, es[0].Stack)
 	assert.True(t, es[0].Other.IsZero(), "observe mode captured a store site")
 	assert.False(t, es[0].Site.IsZero())
+	assert.Nil(t, es[0].Goroutine)
 
-	o, _ := m.LoadOrStore("o", &cachedOrder{})
-	o.Qty = 1
+	o, _ := m.LoadOrStore("o", &cachedOrder{Items: []string{"a"}})
+	o.Qty, o.Items[0] = 1, "b"
 	m.Load("o")
-	assert.Empty(t, rec.Take(), "observe mode fingerprinted on a load")
+	m.Store("o", o)
+	o.Qty = 2
+	m.Swap("o", o)
+	o.Qty = 3
+	m.CompareAndSwap("o", o, o)
+	o.Qty = 4
+	m.Update("o", func(old *cachedOrder, _ bool) (*cachedOrder, bool) { return old, true })
+	o.Qty = 5
+	m.Range(func(string, *cachedOrder) bool { return true })
+	assert.Zero(t, safemap.CheckAll(), "CheckAll in observe mode")
 	m.Delete("o")
-	assert.Equal(t, []custody.Kind{custody.MapMutatedAfterStore}, sinktest.Kinds(rec.Take()))
+	m.Store("o", o)
+	o.Qty = 6
+	m.CompareAndDelete("o", o)
+	m.Store("o", o)
+	o.Qty = 7
+	m.LoadAndDelete("o")
+	m.Store("o", o)
+	o.Qty = 8
+	m.Clear()
+	assert.Empty(t, rec.Take(), "observe mode reported a mutation")
+}
+
+// A session's attributes are only ever touched under the program's mutex,
+// and no map operation reads a session: the program is race-free. Observe
+// mode, which runs in production, must not make it racy by reading what a
+// stored value reaches: fingerprinting the session while the program writes
+// its Go map would be a data race, and could stop the program with "fatal
+// error: concurrent map iteration and map write". Run with -race.
+func TestObserveModeReadsNoValue(t *testing.T) {
+	rec := sinktest.Install(t, custody.Observe)
+	type session struct{ attrs map[string]string }
+	var mu sync.Mutex
+	s := &session{attrs: map[string]string{}}
+	for i := range 100 {
+		s.attrs[strconv.Itoa(i)] = "v"
+	}
+	var sessions safemap.Map[int, *session]
+	sessions.Store(1, s)
+	stop := make(chan struct{})
+	var wg sync.WaitGroup
+	wg.Go(func() {
+		for i := 0; ; i++ {
+			select {
+			case <-stop:
+				return
+			default:
+			}
+			mu.Lock()
+			s.attrs[strconv.Itoa(i%100)] = strconv.Itoa(i)
+			mu.Unlock()
+		}
+	})
+	for deadline := time.Now().Add(2 * time.Second); time.Now().Before(deadline); {
+		sessions.Store(1, s) // a refresh: neither s nor the value it replaces is read
+		sessions.Load(1)
+		sessions.Swap(1, s)
+		sessions.CompareAndSwap(1, s, s)
+		sessions.Update(1, func(old *session, _ bool) (*session, bool) { return old, true })
+		sessions.Range(func(int, *session) bool { return true })
+		sessions.LoadAndDelete(1)
+		sessions.LoadOrStore(1, s)
+		sessions.CompareAndDelete(1, s)
+		sessions.Store(1, s)
+		sessions.Delete(1)
+		sessions.Store(1, s)
+		safemap.CheckAll()
+	}
+	close(stop)
+	wg.Wait()
+	assert.Empty(t, rec.Take())
 }
 
 func TestOffModeRecordsNothing(t *testing.T) {

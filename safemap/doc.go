@@ -48,12 +48,13 @@
 // # Fingerprints
 //
 // A fingerprint hashes the memory a value reaches through pointers, slices,
-// maps and interfaces, up to 32 hops, 4096 steps and 64 KiB, cycle-safe and
-// independent of map iteration order. It does not look into what
-// synchronizes itself or changes behind the program's back: structs holding
-// a sync or sync/atomic value, and types of the sync, sync/atomic, time,
-// reflect, runtime, unsafe, weak and unique packages, reached through a
-// pointer. Channels and functions count as their identity. A string counts
+// maps and interfaces, up to 32 hops, 4096 steps and 64 KiB for the whole
+// walk, cycle-safe and independent of map iteration order: each entry of a
+// map gets an equal share of what is left of the steps and bytes. It does
+// not look into what synchronizes itself or changes behind the program's
+// back: structs holding a sync or sync/atomic value, and types of the sync,
+// sync/atomic, time, reflect, runtime, unsafe, weak and unique packages,
+// reached through a pointer. Channels and functions count as their identity. A string counts
 // as its pointer and length: its bytes cannot change.
 //
 // A fingerprint reads memory that the program may be writing. A value

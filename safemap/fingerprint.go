@@ -8,14 +8,14 @@ import (
 	"unsafe"
 )
 
-// Limits of one fingerprint. A value whose reachable memory is larger is
-// fingerprinted up to the limit, in a fixed order, so that a change beyond it
-// goes unnoticed but an unchanged value always gets the same fingerprint.
+// Limits of one fingerprint, for the whole walk. A value whose reachable
+// memory is larger is fingerprinted up to the limit, in a fixed order, so
+// that a change beyond it goes unnoticed but an unchanged value always gets
+// the same fingerprint.
 const (
-	maxDepth      = 32       // pointer, slice, map and interface hops from the stored value
-	maxNodes      = 4096     // reflect steps
-	maxBytes      = 64 << 10 // bytes of memory hashed
-	maxEntryNodes = 64       // reflect steps for one map entry (its key and value)
+	maxDepth = 32       // pointer, slice, map and interface hops from the stored value
+	maxNodes = 4096     // reflect steps, map entries included
+	maxBytes = 64 << 10 // bytes of memory hashed
 )
 
 // A cmpKind says how == behaves on a type.
@@ -62,8 +62,8 @@ type field struct {
 }
 
 // typeInfos caches *typeInfo by reflect.Type, as encoding/json caches its
-// encoders; it only grows, by one entry per type met in observe or verify
-// mode.
+// encoders; it only grows, by one entry per type met in verify mode or by
+// CompareAndSwap and CompareAndDelete.
 var typeInfos sync.Map // reflect.Type -> *typeInfo
 
 // opaquePackages are the packages whose types safemap does not look into
@@ -183,7 +183,8 @@ var seed = maphash.MakeSeed()
 //
 // The walk reads memory that other goroutines may be writing; a program
 // that mutates a stored value while another goroutine operates on its key
-// has a data race, and the race detector reports it here too.
+// has a data race, which the race detector may report here too: it sees the
+// walk's reads of pointers and headers, not the bytes hashed by maphash.
 func fingerprint(v reflect.Value, ti *typeInfo) (fp uint64, deep bool) {
 	if !ti.reach {
 		return 0, false
@@ -323,15 +324,21 @@ func (w *walker) walk(v reflect.Value, ti *typeInfo, depth int) {
 }
 
 // walkMap hashes a map's entries independently of iteration order: each
-// entry is hashed by a walker of its own, with a fixed budget, and the
-// entry hashes are summed. A map with more entries than the remaining
-// budget is hashed by its length only.
+// entry costs one step and is hashed by a walker of its own, and the entry
+// hashes are summed. Every entry gets the same budget, an equal share of
+// the steps and bytes w has left once the entries' own steps are paid, and
+// w is charged what the entries used, so the walk as a whole stays within
+// w's budget whatever the map's shape (maps of maps, cycles through maps)
+// and whatever the iteration order. A map with more entries than the
+// remaining steps is hashed by its length only.
 func (w *walker) walkMap(v reflect.Value, ti *typeInfo, depth int) {
 	n := v.Len()
 	w.mix(uint64(n))
 	if n == 0 || n > w.nodes || depth >= maxDepth {
 		return
 	}
+	w.nodes -= n
+	nodes, bytes := w.nodes/n, max(w.bytes, 0)/n
 	// A map reached through an unexported field is read-only to reflect,
 	// which forbids copying its entries out; a map value is one pointer, so
 	// a fresh view of it carries no such flag.
@@ -340,19 +347,23 @@ func (w *walker) walkMap(v reflect.Value, ti *typeInfo, depth int) {
 	kt, vt := ti.children().key, ti.children().elem
 	k, e := reflect.New(kt.typ).Elem(), reflect.New(vt.typ).Elem()
 	var sum uint64
-	used := 0
-	for it := m.MapRange(); it.Next(); {
+	usedNodes, usedBytes := 0, 0
+	// At most n entries: a map that a racing program grows during the walk
+	// does not stretch it.
+	for it, i := m.MapRange(), 0; i < n && it.Next(); i++ {
 		k.SetIterKey(it)
 		e.SetIterValue(it)
-		c := walker{nodes: maxEntryNodes, bytes: maxBytes / 64}
+		c := walker{nodes: nodes, bytes: bytes}
 		c.hashBytes(k.Addr().UnsafePointer(), kt.typ.Size())
 		c.walk(k, kt, depth+1)
 		c.mix(0)
 		c.hashBytes(e.Addr().UnsafePointer(), vt.typ.Size())
 		c.walk(e, vt, depth+1)
 		sum += c.h
-		used += maxEntryNodes - c.nodes
+		usedNodes += nodes - c.nodes
+		usedBytes += bytes - c.bytes
 	}
-	w.nodes -= used
+	w.nodes -= usedNodes
+	w.bytes -= usedBytes
 	w.mix(sum)
 }

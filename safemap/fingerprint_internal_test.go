@@ -4,6 +4,7 @@ import (
 	"context"
 	"reflect"
 	"runtime"
+	"strconv"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -210,6 +211,111 @@ func TestObserveNeverFingerprints(t *testing.T) {
 		graphs.Delete("g")
 	})
 	assert.Empty(t, rec.Take())
+}
+
+// A peer is a node of a graph whose edges are map entries.
+type peer struct {
+	name  string
+	peers map[string]*peer
+}
+
+// complete returns a node of a complete graph of n peers.
+func complete(n int) *peer {
+	ps := make([]*peer, n)
+	for i := range ps {
+		ps[i] = &peer{name: strconv.Itoa(i), peers: map[string]*peer{}}
+	}
+	for _, a := range ps {
+		for _, b := range ps {
+			if a != b {
+				a.peers[b.name] = b
+			}
+		}
+	}
+	return ps[0]
+}
+
+// chain returns a DAG of d maps, each with two entries holding the next one.
+func chain(d int) selfMap {
+	next := selfMap{}
+	for range d {
+		next = selfMap{0: next, 1: next}
+	}
+	return next
+}
+
+// The limits bound the whole walk: maps whose entries reach other maps, or
+// themselves, are fingerprinted within the walk's steps and bytes, however
+// often the walk comes back to the same maps, and the fingerprint does not
+// depend on iteration order. Before the limits were shared, each entry got
+// a budget of its own, and these walks grew exponentially: a complete graph
+// of 4 peers took 35s, the self-referencing map never finished.
+func TestFingerprintSharedBudget(t *testing.T) {
+	self := selfMap{}
+	self[0], self[1] = self, self
+	self4 := selfMap{}
+	for i := range 4 {
+		self4[i] = self4
+	}
+	values := map[string]any{
+		"self-referencing map":              self,
+		"self-referencing map of 4 entries": self4,
+		"DAG of 20 maps":                    chain(20),
+		"complete graph of 4 peers":         complete(4),
+		"complete graph of 8 peers":         complete(8),
+	}
+	for name, v := range values {
+		t.Run(name, func(t *testing.T) {
+			rv := reflect.ValueOf(&v).Elem()
+			w := walker{nodes: maxNodes, bytes: maxBytes}
+			var again []uint64
+			within(t, 10*time.Second, func() {
+				w.walk(rv, infoOf(rv.Type()), 0)
+				for range 20 { // map iteration order changes from walk to walk
+					got, _ := fp(&v)
+					again = append(again, got)
+				}
+			})
+			assert.True(t, w.deep)
+			assert.GreaterOrEqual(t, w.nodes, 0, "steps left")
+			assert.GreaterOrEqual(t, w.bytes, 0, "bytes left")
+			assert.Less(t, w.nodes, maxNodes-64, "the walk was charged for the map's entries")
+			for _, got := range again {
+				require.Equal(t, w.h, got, "fingerprint changed without a change")
+			}
+		})
+	}
+
+	t.Run("change found", func(t *testing.T) {
+		rec := sinktest.Install(t, custody.Verify)
+		g := complete(4)
+		var graphs Map[string, *peer]
+		within(t, 10*time.Second, func() {
+			graphs.Store("g", g)
+			graphs.Load("g")
+		})
+		assert.Empty(t, rec.Take())
+		for _, p := range g.peers {
+			delete(p.peers, g.name) // a neighbour forgets the stored peer
+			break
+		}
+		within(t, 10*time.Second, func() { graphs.Load("g") })
+		assert.Equal(t, []custody.Kind{custody.MapMutatedAfterStore}, sinktest.Kinds(rec.Take()))
+	})
+}
+
+// A map's entries share the walk's byte budget: many large entries are not
+// each hashed up to a budget of their own.
+func TestFingerprintMapBytesCharged(t *testing.T) {
+	m := map[int][]byte{}
+	for i := range 100 {
+		m[i] = make([]byte, 4<<10)
+	}
+	rv := reflect.ValueOf(&m).Elem()
+	w := walker{nodes: maxNodes, bytes: maxBytes}
+	w.walk(rv, infoOf(rv.Type()), 0)
+	assert.GreaterOrEqual(t, w.bytes, 0)
+	assert.Less(t, w.bytes, maxBytes/100, "bytes left after hashing 400 KiB of entries")
 }
 
 // The CheckAll list keeps no map alive and drops the ones that are gone.

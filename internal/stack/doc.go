@@ -1,7 +1,8 @@
 // Package stack parses the goroutine dumps that [runtime.Stack] writes, as
 // printed by Go 1.26: goroutine id, state and its markers, wait time,
 // synctest bubble, pprof labels (printed with GODEBUG=tracebacklabels=1),
-// frames and the "created by … in goroutine N" line.
+// frames (C frames too, when a cgo symbolizer describes them) and the
+// "created by … in goroutine N" line.
 //
 // It exists for test-time tools (custody's oracle); nothing on a hot path
 // should parse stacks. The format is the runtime's, not a stable API, so the

@@ -10,6 +10,13 @@
 // testdata/handwritten.txt is written by hand (forms a test cannot provoke
 // cheaply: "(leaked)", "N minutes", "(scan)", ancestors, elided frames,
 // GOTRACEBACK=system headers); -update rewrites only its golden file.
+//
+// testdata/cgo.txt is the output of a cgo program with a cgo symbolizer
+// (C frames in every form the runtime prints them), captured with
+//
+//	go run ./internal/stack/testdata/cgo > internal/stack/testdata/cgo.txt
+//
+// which needs a C compiler, so -update rewrites only its golden file too.
 package stack_test
 
 import (
@@ -179,6 +186,7 @@ type golden struct {
 	Frames    []stack.Frame
 	CreatedBy *stack.Frame `json:",omitempty"`
 	ParentID  uint64       `json:",omitempty"`
+	Err       string       `json:",omitempty"`
 }
 
 func toGolden(gs []stack.Goroutine) []byte {
@@ -191,6 +199,9 @@ func toGolden(gs []stack.Goroutine) []byte {
 		}
 		if g.CreatedBy != (stack.Frame{}) {
 			j.CreatedBy = &g.CreatedBy
+		}
+		if g.Err != nil {
+			j.Err = g.Err.Error()
 		}
 		out = append(out, j)
 	}
@@ -210,7 +221,7 @@ func TestGolden(t *testing.T) {
 	}
 	files, err := filepath.Glob(filepath.Join("testdata", "*.txt"))
 	require.NoError(t, err)
-	require.Len(t, files, 4)
+	require.Len(t, files, 5)
 	for _, file := range files {
 		name := strings.TrimSuffix(filepath.Base(file), ".txt")
 		t.Run(name, func(t *testing.T) {
@@ -300,6 +311,30 @@ func TestGoldenMeaning(t *testing.T) {
 		assert.Equal(t, parent.ID, child.ParentID)
 		assert.Equal(t, pkg+"fixtureLabelled.func1", child.CreatedBy.Func)
 	})
+	t.Run("cgo", func(t *testing.T) {
+		gs := parseFile(t, "cgo")
+		require.Len(t, gs, 2)
+		cFrames := []stack.Frame{
+			{Func: "c_entry", File: "/src/lib/entry.c", Line: 12},
+			{Func: "c_noFile"},
+			{File: "/src/lib/anon.c", Line: 7},
+			// "non-Go function" with only a pc is not a frame
+			{Func: "inlined_helper", File: "/src/lib/helper.h", Line: 3},
+			{Func: "ns::outer(int)", File: "/src/lib/outer.cc", Line: 40},
+		}
+		for _, g := range gs {
+			assert.NoError(t, g.Err, "goroutine %d", g.ID)
+			require.Len(t, g.Frames, 3+len(cFrames), "goroutine %d", g.ID)
+			assert.Equal(t, cFrames, g.Frames[1:1+len(cFrames)], "goroutine %d", g.ID)
+			assert.Equal(t, "_cgo_gotypes.go", g.Frames[1+len(cFrames)].File)
+		}
+		assert.Equal(t, "main.GoDump", gs[0].Top().Func)
+		assert.Equal(t, "main.main", gs[0].Frames[len(gs[0].Frames)-1].Func)
+		assert.Equal(t, "main.GoBlock", gs[1].Top().Func)
+		assert.Equal(t, "chan receive", gs[1].State)
+		assert.Equal(t, "main.main", gs[1].CreatedBy.Func)
+		assert.Equal(t, gs[0].ID, gs[1].ParentID)
+	})
 	t.Run("synctest", func(t *testing.T) {
 		gs := parseFile(t, "synctest")
 		root := find(t, gs, pkg+"fixtureBubble")
@@ -320,12 +355,18 @@ func TestGoldenMeaning(t *testing.T) {
 	})
 }
 
-// TestParseTruncated cuts a real dump as a too small runtime.Stack buffer
+// TestParseTruncated cuts real dumps as a too small runtime.Stack buffer
 // does, at every byte near a line end and at every 7th byte elsewhere:
 // Parse must accept every cut after the first line and return a prefix of
 // the full parse.
 func TestParseTruncated(t *testing.T) {
-	dump, err := os.ReadFile(filepath.Join("testdata", "blocked.txt"))
+	for _, name := range []string{"blocked", "cgo"} {
+		t.Run(name, func(t *testing.T) { testParseTruncated(t, name) })
+	}
+}
+
+func testParseTruncated(t *testing.T, name string) {
+	dump, err := os.ReadFile(filepath.Join("testdata", name+".txt"))
 	require.NoError(t, err)
 	all, err := stack.Parse(dump)
 	require.NoError(t, err)
@@ -350,5 +391,6 @@ func TestParseTruncated(t *testing.T) {
 			require.Equal(t, w.Frames[:len(g.Frames)], g.Frames, "cut at %d", n)
 		}
 		require.True(t, strings.HasPrefix(w.Full, g.Full), "cut at %d", n)
+		require.NoError(t, g.Err, "cut at %d", n)
 	}
 }

@@ -12,6 +12,16 @@ import (
 // is matched greedily so that paths holding spaces or colons survive.
 var fileLine = regexp.MustCompile(`^\t(.*):(\d+)(?: \+0x[0-9a-f]+)?(?: fp=0x[0-9a-f]+ sp=0x[0-9a-f]+ pc=0x[0-9a-f]+)?$`)
 
+// cgoLine matches the line under a C function that a cgo symbolizer (see
+// [runtime.SetCgoTraceback]) described: a tab, "file:line " if the
+// symbolizer knew them, then the pc, as runtime.printOneCgoTraceback
+// prints them.
+var cgoLine = regexp.MustCompile(`^\t(?:(.*):(\d+) )?pc=0x[0-9a-f]+$`)
+
+// noName is what the runtime prints for a C function that the cgo
+// symbolizer could not name.
+const noName = "non-Go function"
+
 // elided matches "...N frames elided...".
 var elided = regexp.MustCompile(`^\.\.\.\d+ frames elided\.\.\.$`)
 
@@ -21,23 +31,34 @@ type state int
 const (
 	wantHeader      state = iota // between goroutines
 	wantFrame                    // a function, "created by", or a marker line
-	wantFile                     // the file line of a function
+	wantFile                     // the file line of a Go function (or of a C one whose name looks like a call)
+	wantCgoFile                  // the file line of a C function named by a cgo symbolizer
 	wantCreatedFile              // the file line of "created by"
 	inAncestors                  // an ancestor traceback, skipped
+	skipping                     // the rest of a block that could not be read
 )
 
 // Parse reads a goroutine dump as written by [runtime.Stack] (or printed by
 // a crashing program) and returns its goroutines in order.
 //
-// The input must start, after any blank lines, with a goroutine header;
-// otherwise Parse returns a [*SyntaxError], or [ErrNoGoroutine] for input
-// without any line. A final line that does not end in a newline is the
-// truncated tail of a buffer that was too small and is ignored, as is a
-// function whose file line is missing at the end of the input. Parse
-// tolerates "...N frames elided...", "...additional frames elided...",
-// "goroutine running on other thread; stack unavailable", cgo
-// "non-Go function at pc=" lines and skips ancestor tracebacks that start
-// with "[originating from goroutine N]:".
+// The input must start, after any blank lines, with a goroutine header, and
+// every goroutine header must be readable; otherwise Parse returns a
+// [*SyntaxError], or [ErrNoGoroutine] for input without any line. A final
+// line that does not end in a newline is the truncated tail of a buffer that
+// was too small and is ignored, as is a function whose file line is missing
+// at the end of the input. Parse tolerates "...N frames elided...",
+// "...additional frames elided...", "goroutine running on other thread;
+// stack unavailable", cgo "non-Go function at pc=" lines and skips ancestor
+// tracebacks that start with "[originating from goroutine N]:". It reads the
+// C frames that a cgo symbolizer registered with [runtime.SetCgoTraceback]
+// describes: a name line as the symbolizer wrote it, then a tab,
+// "file:line " when known, and "pc=0x…".
+//
+// A line below a readable header that Parse cannot read does not fail the
+// dump: the goroutine keeps its header's fields, the frames above that line,
+// its "created by" line if it comes later, and its whole text in Full, and
+// its Err says what could not be read. Its identity is in the header; one
+// goroutine in a state this package does not know must not hide the others.
 func Parse(dump []byte) ([]Goroutine, error) {
 	text := string(dump)
 	lines := strings.Split(text, "\n")
@@ -45,101 +66,184 @@ func Parse(dump []byte) ([]Goroutine, error) {
 	// drop it either way.
 	lines = lines[:len(lines)-1]
 
-	var (
-		gs    []Goroutine
-		g     *Goroutine
-		full  []string
-		st    = wantHeader
-		fn    string // function of the pending frame
-		fnLen int    // len(full) before the pending function's line
-	)
-	finish := func() {
-		if g == nil {
-			return
-		}
-		if st == wantFile || st == wantCreatedFile {
-			// Truncated between a function and its file: drop the
-			// function's line from Full too.
-			full = full[:fnLen]
-		}
-		g.Full = strings.Join(full, "\n") + "\n"
-		gs = append(gs, *g)
-		g, full, st = nil, nil, wantHeader
-	}
+	var p parser
 	for i, line := range lines {
-		bad := func(msg string, err error) error {
-			return &SyntaxError{Line: i + 1, Text: line, Msg: msg, Err: err}
-		}
-		if strings.HasPrefix(line, "goroutine ") && st != wantFile && st != wantCreatedFile {
-			finish()
-			h, err := parseHeader(line)
-			if err != nil {
-				return nil, bad("bad goroutine header", err)
-			}
-			g, full, st = &h, []string{line}, wantFrame
-			continue
-		}
-		if line == "" {
-			if st == wantFile || st == wantCreatedFile {
-				return nil, bad("want a file line", nil)
-			}
-			finish()
-			continue
-		}
-		if st == wantHeader {
-			return nil, bad("want a goroutine header", nil)
-		}
-		full = append(full, line)
-		switch st {
-		case wantFile, wantCreatedFile:
-			m := fileLine.FindStringSubmatch(line)
-			if m == nil {
-				return nil, bad("want a file line", nil)
-			}
-			n, err := strconv.Atoi(m[2])
-			if err != nil {
-				return nil, bad("bad line number", err)
-			}
-			f := Frame{Func: fn, File: m[1], Line: n}
-			if st == wantFile {
-				g.Frames = append(g.Frames, f)
-			} else {
-				g.CreatedBy = f
-			}
-			st = wantFrame
-		case inAncestors:
-			// Skipped until the blank line that ends the goroutine.
-		case wantFrame:
-			switch {
-			case strings.HasPrefix(line, "created by "):
-				name, parent, err := parseCreatedBy(line)
-				if err != nil {
-					return nil, bad("bad created by line", err)
-				}
-				fn, fnLen, g.ParentID, st = name, len(full)-1, parent, wantCreatedFile
-			case strings.HasPrefix(line, "[originating from goroutine "):
-				st = inAncestors
-			case line == "...additional frames elided...",
-				elided.MatchString(line),
-				line == "\tgoroutine running on other thread; stack unavailable",
-				strings.HasPrefix(line, "non-Go function at pc="):
-				// Nothing to record.
-			case line[0] != '\t' && strings.HasSuffix(line, ")"):
-				open := strings.LastIndexByte(line, '(')
-				if open <= 0 {
-					return nil, bad("want a function call", nil)
-				}
-				fn, fnLen, st = line[:open], len(full)-1, wantFile
-			default:
-				return nil, bad("want a function call", nil)
-			}
+		if err := p.line(i+1, line); err != nil {
+			return nil, err
 		}
 	}
-	finish()
-	if len(gs) == 0 {
+	p.finish()
+	if len(p.gs) == 0 {
 		return nil, ErrNoGoroutine
 	}
-	return gs, nil
+	return p.gs, nil
+}
+
+// parser holds the state of [Parse].
+type parser struct {
+	gs    []Goroutine
+	g     *Goroutine
+	full  []string
+	st    state
+	fn    string // function of the pending frame, without arguments
+	call  string // the pending frame's line, as printed
+	fnAt  int    // its line number
+	fnLen int    // len(full) before it
+}
+
+// finish ends the current goroutine, if any.
+func (p *parser) finish() {
+	if p.g == nil {
+		return
+	}
+	switch p.st {
+	case wantFile, wantCgoFile, wantCreatedFile:
+		// Truncated between a function and its file: drop the function's
+		// line from Full too.
+		p.full = p.full[:p.fnLen]
+	}
+	p.g.Full = strings.Join(p.full, "\n") + "\n"
+	p.gs = append(p.gs, *p.g)
+	p.g, p.full, p.st = nil, nil, wantHeader
+}
+
+// line reads line n. It returns an error only for a line outside any
+// goroutine or a header it cannot read; it records any other error in the
+// goroutine's Err and skips the rest of its block.
+func (p *parser) line(n int, line string) error {
+	pending := p.st == wantFile || p.st == wantCgoFile || p.st == wantCreatedFile
+	if strings.HasPrefix(line, "goroutine ") && !pending && p.st != skipping {
+		p.finish()
+		h, err := parseHeader(line)
+		if err != nil {
+			return &SyntaxError{Line: n, Text: line, Msg: "bad goroutine header", Err: err}
+		}
+		p.g, p.full, p.st = &h, []string{line}, wantFrame
+		return nil
+	}
+	if line == "" {
+		if pending {
+			p.fail(&SyntaxError{Line: n, Text: line, Msg: "want a file line"}, line)
+		}
+		p.finish()
+		return nil
+	}
+	if p.st == wantHeader {
+		return &SyntaxError{Line: n, Text: line, Msg: "want a goroutine header"}
+	}
+	p.full = append(p.full, line)
+	if err := p.frameLine(n, line); err != nil {
+		p.fail(err, line)
+	}
+	return nil
+}
+
+// fail records err as the goroutine's error, unless it has one, and skips
+// the rest of its block but for a "created by" line, which may be line.
+func (p *parser) fail(err *SyntaxError, line string) {
+	if p.g.Err == nil {
+		p.g.Err = err
+	}
+	p.st = skipping
+	p.skip(line)
+}
+
+// skip reads a line of a block that could not be read: only a "created
+// by" line is taken.
+func (p *parser) skip(line string) {
+	if !strings.HasPrefix(line, "created by ") {
+		return
+	}
+	if name, parent, err := parseCreatedBy(line); err == nil {
+		p.fn, p.fnLen, p.g.ParentID, p.st = name, len(p.full)-1, parent, wantCreatedFile
+	}
+}
+
+// frameLine reads a line of a goroutine's block after its header.
+func (p *parser) frameLine(n int, line string) *SyntaxError {
+	bad := func(msg string, err error) *SyntaxError {
+		return &SyntaxError{Line: n, Text: line, Msg: msg, Err: err}
+	}
+	switch p.st {
+	case skipping:
+		p.skip(line)
+	case inAncestors:
+		// Skipped until the blank line that ends the goroutine.
+	case wantFile, wantCreatedFile:
+		if m := fileLine.FindStringSubmatch(line); m != nil {
+			n, err := strconv.Atoi(m[2])
+			if err != nil {
+				return bad("bad line number", err)
+			}
+			f := Frame{Func: p.fn, File: m[1], Line: n}
+			if p.st == wantFile {
+				p.g.Frames = append(p.g.Frames, f)
+			} else {
+				p.g.CreatedBy = f
+			}
+			p.st = wantFrame
+			return nil
+		}
+		if p.st == wantFile && cgoLine.MatchString(line) {
+			// A C function whose symbolizer printed it as a call.
+			return p.cgoFrame(n, line)
+		}
+		return bad("want a file line", nil)
+	case wantCgoFile:
+		if !cgoLine.MatchString(line) {
+			// The pending line was neither a Go call nor a C function.
+			return &SyntaxError{Line: p.fnAt, Text: p.call, Msg: "want a function call"}
+		}
+		return p.cgoFrame(n, line)
+	case wantFrame:
+		switch {
+		case strings.HasPrefix(line, "created by "):
+			name, parent, err := parseCreatedBy(line)
+			if err != nil {
+				return bad("bad created by line", err)
+			}
+			p.fn, p.fnLen, p.g.ParentID, p.st = name, len(p.full)-1, parent, wantCreatedFile
+		case strings.HasPrefix(line, "[originating from goroutine "):
+			p.st = inAncestors
+		case line == "...additional frames elided...",
+			elided.MatchString(line),
+			line == "\tgoroutine running on other thread; stack unavailable",
+			strings.HasPrefix(line, "non-Go function at pc="):
+			// Nothing to record.
+		case line[0] == '\t':
+			return bad("want a function call", nil)
+		default:
+			// A Go call, "f(args)", or the name of a C function as a
+			// cgo symbolizer wrote it, which the next line tells.
+			p.call, p.fnAt, p.fnLen, p.st = line, n, len(p.full)-1, wantCgoFile
+			if open := strings.LastIndexByte(line, '('); open > 0 && strings.HasSuffix(line, ")") {
+				p.fn, p.st = line[:open], wantFile
+			}
+		}
+	}
+	return nil
+}
+
+// cgoFrame records the pending C function, whose file line is line n.
+// Without a name or a file, a frame says nothing and, like "non-Go function
+// at pc=", is not recorded.
+func (p *parser) cgoFrame(n int, line string) *SyntaxError {
+	p.st = wantFrame
+	m := cgoLine.FindStringSubmatch(line)
+	f := Frame{Func: p.call, File: m[1]}
+	if f.Func == noName {
+		f.Func = ""
+	}
+	if m[2] != "" {
+		var err error
+		if f.Line, err = strconv.Atoi(m[2]); err != nil {
+			return &SyntaxError{Line: n, Text: line, Msg: "bad line number", Err: err}
+		}
+	}
+	if f != (Frame{}) {
+		p.g.Frames = append(p.g.Frames, f)
+	}
+	return nil
 }
 
 // parseHeader parses

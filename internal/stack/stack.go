@@ -11,11 +11,14 @@ type Frame struct {
 	// Func is the function name, fully qualified as the runtime prints it
 	// and without the argument list: "main.main",
 	// "net/http.(*Server).Serve", "example.com/p.Map[...].Load",
-	// "example.com/p.F.func1", "example.com/p.F.gowrap1".
+	// "example.com/p.F.func1", "example.com/p.F.gowrap1". For a C function
+	// described by a cgo symbolizer it is the name as the symbolizer wrote
+	// it, such as "c_entry" or "ns::outer(int)", or "" if it had none.
 	Func string
-	// File is the source file as printed, usually an absolute path.
+	// File is the source file as printed, usually an absolute path; "" for
+	// a C function whose symbolizer did not know it.
 	File string
-	// Line is the line number in File.
+	// Line is the line number in File, or 0.
 	Line int
 }
 
@@ -58,6 +61,11 @@ type Goroutine struct {
 	// Full is the goroutine's block of text as dumped, ending in a newline,
 	// for reports.
 	Full string
+	// Err is nil if [Parse] read the whole block. Otherwise it is the
+	// [*SyntaxError] of the first line it could not read: Frames hold the
+	// frames above that line, and CreatedBy and ParentID are set only if a
+	// "created by" line came later.
+	Err error
 }
 
 // Top returns the innermost frame, or a zero Frame if there is none.
@@ -88,28 +96,33 @@ func (g Goroutine) Has(funcName string) bool {
 // from [runtime.Stack] with all set. The caller's Frames start at the
 // function that called All; its Full text is left as dumped. It stops the world while the dump is
 // taken and costs time proportional to the number of goroutines; use it in
-// tests only. It panics, with a message starting "stack: ", if the
-// runtime's output cannot be parsed, which means this package does not know
-// the running Go version's format.
+// tests only. It panics, with a message starting "stack: ", if [Parse]
+// fails or cannot read the calling goroutine's own block, which means this
+// package does not know the running Go version's format; another
+// goroutine's block that it cannot read fully is returned with its Err set
+// (see [Parse]).
 func All() []Goroutine {
-	gs, err := Parse(dump(true))
-	if err != nil {
-		panic(err)
-	}
-	gs[0].Frames = dropOwn(gs[0].Frames)
-	return gs
+	return parseOwn(dump(true))
 }
 
 // Current returns the calling goroutine, from [runtime.Stack] with all
 // unset; its Frames start at the function that called Current. It panics
 // like [All].
 func Current() Goroutine {
-	gs, err := Parse(dump(false))
+	return parseOwn(dump(false))[0]
+}
+
+// parseOwn parses a dump whose first goroutine is the caller's.
+func parseOwn(dump []byte) []Goroutine {
+	gs, err := Parse(dump)
+	if err == nil {
+		err = gs[0].Err
+	}
 	if err != nil {
 		panic(err)
 	}
 	gs[0].Frames = dropOwn(gs[0].Frames)
-	return gs[0]
+	return gs
 }
 
 // self is this package's prefix in function names.

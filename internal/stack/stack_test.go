@@ -75,12 +75,8 @@ func TestParseErrors(t *testing.T) {
 		"goroutine 1 [select labels:{k: v}]:\n",
 		`goroutine 1 [select labels:{"k": "v"]:` + "\n",
 		`goroutine 1 [select labels:{"k": "\q"}]:` + "\n",
-		"goroutine 1 [running]:\n\t/x.go:1\n",
-		"goroutine 1 [running]:\nmain.main()\nmain.f()\n",
-		"goroutine 1 [running]:\nmain.main()\n\n",
-		"goroutine 1 [running]:\nmain.main()\n\tno line number\n",
-		"goroutine 1 [running]:\nnot a call\n",
-		"goroutine 1 [running]:\ncreated by \n\t/x.go:1\n",
+		"goroutine 1 [running]:\nmain.main()\n\t/x.go:1\n\ngoroutine 2 [a, b]:\n",
+		"goroutine 1 [running]:\nmain.main()\n\t/x.go:1\n\nafter\n",
 	} {
 		_, err := stack.Parse([]byte(dump))
 		require.Error(t, err, "Parse(%q)", dump)
@@ -99,6 +95,124 @@ func TestParseErrors(t *testing.T) {
 	require.ErrorAs(t, err, &se)
 	assert.Equal(t, 1, se.Line)
 	assert.NotNil(t, errors.Unwrap(err))
+}
+
+// TestParseUnreadableBlock checks that a line below a readable header that
+// Parse cannot read costs that goroutine's frames from there on, not the
+// dump.
+func TestParseUnreadableBlock(t *testing.T) {
+	const (
+		good   = "goroutine 1 [running]:\nmain.main()\n\t/x.go:1 +0x1\n"
+		parent = "created by main.start in goroutine 1\n\t/x.go:9 +0x2\n"
+		frame  = "main.f()\n\t/x.go:2\n"
+	)
+	for _, tt := range []struct {
+		name, block string
+		line        int // of the error, in the block
+		frames      int // frames before the error
+		parent      bool
+	}{
+		{"tab line", "\t/x.go:1\n" + frame + parent, 2, 0, true},
+		{"call after call", frame + "main.g()\nmain.h()\n\t/x.go:3\n" + parent, 5, 1, true},
+		{"blank after call", frame + "main.g()\n", 5, 1, false},
+		{"no line number", "main.g()\n\tno line number\n" + parent, 3, 0, true},
+		{"not a call", "not a call\n\t/x.go:1\n" + parent, 2, 0, true},
+		{"bad created by", frame + "created by \n\t/x.go:1\n", 4, 1, false},
+		{"created by under a call", "main.g()\n" + parent, 3, 0, true},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			block := "goroutine 7 [select, 3 minutes]:\n" + tt.block
+			dump := good + "\n" + block + "\n" + good
+			gs, err := stack.Parse([]byte(dump))
+			require.NoError(t, err)
+			require.Len(t, gs, 3)
+			for _, g := range []stack.Goroutine{gs[0], gs[2]} {
+				assert.NoError(t, g.Err)
+				assert.Equal(t, good, g.Full)
+			}
+			g := gs[1]
+			var se *stack.SyntaxError
+			require.ErrorAs(t, g.Err, &se)
+			assert.Equal(t, 4+tt.line, se.Line, "the line in the dump: %v", se)
+			assert.Equal(t, uint64(7), g.ID)
+			assert.Equal(t, "select", g.State)
+			assert.Len(t, g.Frames, tt.frames)
+			if tt.parent {
+				assert.Equal(t, stack.Frame{Func: "main.start", File: "/x.go", Line: 9}, g.CreatedBy)
+				assert.Equal(t, uint64(1), g.ParentID)
+			} else {
+				assert.Zero(t, g.CreatedBy)
+			}
+			assert.Equal(t, block, g.Full, "the block as dumped")
+		})
+	}
+}
+
+// TestAllPanicsOnOwnBlock checks that All and Current fail loudly when the
+// caller's own block, plain Go code, cannot be read: that is a format this
+// package does not know, not one goroutine in an odd state.
+func TestAllPanicsOnOwnBlock(t *testing.T) {
+	good := "goroutine 1 [running]:\nmain.main()\n\t/x.go:1\n"
+	bad := "goroutine 2 [select]:\nmain.f()\n\tsomething new\n"
+	assert.PanicsWithError(t, `stack: line 3: want a file line: "\tsomething new"`, func() {
+		stack.ParseOwn([]byte(bad + "\n" + good))
+	})
+	var gs []stack.Goroutine
+	require.NotPanics(t, func() { gs = stack.ParseOwn([]byte(good + "\n" + bad)) })
+	require.Len(t, gs, 2)
+	assert.NoError(t, gs[0].Err)
+	assert.Error(t, gs[1].Err)
+}
+
+// TestParseCgoFrames checks the C frames that a cgo symbolizer describes,
+// printed as runtime.printOneCgoTraceback prints them: the name line as the
+// symbolizer wrote it (or "non-Go function"), then a tab, "file:line " if
+// known, and the pc.
+func TestParseCgoFrames(t *testing.T) {
+	for _, tt := range []struct {
+		lines string
+		want  []stack.Frame
+	}{
+		{"c_entry\n\t/src/lib/entry.c:12 pc=0x7f3a2c001234\n", []stack.Frame{{Func: "c_entry", File: "/src/lib/entry.c", Line: 12}}},
+		{"c_entry\n\tpc=0x7f3a2c001234\n", []stack.Frame{{Func: "c_entry"}}},
+		{"non-Go function\n\t/src/lib/anon.c:7 pc=0x1002\n", []stack.Frame{{File: "/src/lib/anon.c", Line: 7}}},
+		{"non-Go function\n\tpc=0x1003\n", nil},
+		{"ns::outer(int)\n\t/src/lib/outer.cc:40 pc=0x1004\n", []stack.Frame{{Func: "ns::outer(int)", File: "/src/lib/outer.cc", Line: 40}}},
+		{"c_f(int, char*)\n\tpc=0x1004\n", []stack.Frame{{Func: "c_f(int, char*)"}}},
+		{"C:\\lib\\x.c f\n\tC:\\lib\\x.c:5 pc=0x1\n", []stack.Frame{{Func: "C:\\lib\\x.c f", File: "C:\\lib\\x.c", Line: 5}}},
+		// unsymbolized, as before
+		{"non-Go function at pc=0x7f0e4c2d1a2b\n", nil},
+	} {
+		head := "goroutine 9 [chan receive, locked to thread]:\nmain.GoBlock(...)\n\t/x/main.go:22\n"
+		tail := "main._Cfunc_c_block()\n\t_cgo_gotypes.go:58 +0x3a\n"
+		for _, dump := range []string{head + tt.lines + tail, head + tt.lines} {
+			gs, err := stack.Parse([]byte(dump))
+			require.NoError(t, err, dump)
+			require.Len(t, gs, 1)
+			require.NoError(t, gs[0].Err, dump)
+			want := append([]stack.Frame{{Func: "main.GoBlock", File: "/x/main.go", Line: 22}}, tt.want...)
+			if strings.HasSuffix(dump, tail) {
+				want = append(want, stack.Frame{Func: "main._Cfunc_c_block", File: "_cgo_gotypes.go", Line: 58})
+			}
+			assert.Equal(t, want, gs[0].Frames, "Parse(%q)", dump)
+		}
+	}
+
+	// A C name at the end of the input is cut off, like a Go call.
+	dump := "goroutine 9 [running]:\nmain.f()\n\t/x.go:1\nc_entry\n"
+	gs, err := stack.Parse([]byte(dump))
+	require.NoError(t, err)
+	require.NoError(t, gs[0].Err)
+	assert.Equal(t, []stack.Frame{{Func: "main.f", File: "/x.go", Line: 1}}, gs[0].Frames)
+	assert.Equal(t, strings.TrimSuffix(dump, "c_entry\n"), gs[0].Full)
+
+	// A name line followed by anything but a file line is not a frame.
+	gs, err = stack.Parse([]byte("goroutine 9 [running]:\nc_entry\nmain.f()\n\t/x.go:1\n"))
+	require.NoError(t, err)
+	var se *stack.SyntaxError
+	require.ErrorAs(t, gs[0].Err, &se)
+	assert.Equal(t, 2, se.Line)
+	assert.Equal(t, `stack: line 2: want a function call: "c_entry"`, se.Error())
 }
 
 func TestHas(t *testing.T) {

@@ -52,10 +52,20 @@
 // walk, cycle-safe and independent of map iteration order: each entry of a
 // map gets an equal share of what is left of the steps and bytes. It does
 // not look into what synchronizes itself or changes behind the program's
-// back: structs holding a sync or sync/atomic value, and types of the sync,
-// sync/atomic, time, reflect, runtime, unsafe, weak and unique packages,
-// reached through a pointer. Channels and functions count as their identity. A string counts
-// as its pointer and length: its bytes cannot change.
+// back, reached through a pointer: types of the sync, sync/atomic and
+// internal/poll packages (a net.Conn's file descriptor), structs and arrays
+// holding one (even a zero-length array, such as a protobuf message's
+// DoNotCopy [0]sync.Mutex marker), structs with a field that points to a
+// sync or sync/atomic value (a *sync.Mutex, as in log/slog's handlers), and
+// types of the time, reflect, runtime, unsafe, weak and unique packages.
+// Channels and functions count as their identity. A string counts as its
+// pointer and length: its bytes cannot change.
+//
+// The price of trusting such values is that a change to them is never
+// reported: a protobuf message, or any struct carrying a sync marker or a
+// pointer to a mutex, changed in place after it was stored goes unnoticed.
+// Protobuf messages have to be trusted so: marshaling one writes its size
+// cache, with atomics, which a fingerprint cannot tell from a mutation.
 //
 // A fingerprint reads memory that the program may be writing. A value
 // changed in place while another goroutine operates on its key is a data

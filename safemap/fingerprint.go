@@ -35,12 +35,11 @@ type typeInfo struct {
 	// slice, a map, or an interface.
 	reach bool
 	// opaque: a pointer to the type is not followed, because values of the
-	// type are meant to be shared and changed in place (they carry their
-	// own synchronization: sync or sync/atomic fields), or change behind the
+	// type are meant to be shared and changed in place (they synchronize
+	// themselves: see isSynced), or change behind the
 	// program's back (a lazily initialized time.Location).
 	opaque bool
-	// synced: the type holds a sync or sync/atomic value, directly or in a
-	// struct or array field.
+	// synced: the type synchronizes itself (see isSynced).
 	synced bool
 	cmp    cmpKind
 
@@ -67,12 +66,11 @@ type field struct {
 var typeInfos sync.Map // reflect.Type -> *typeInfo
 
 // opaquePackages are the packages whose types safemap does not look into
-// through a pointer: their values synchronize themselves (sync,
-// sync/atomic) or are runtime data that changes lazily (time.Location's
-// caches, reflect's and the runtime's type data).
+// through a pointer, besides syncedPackages: their values are runtime data
+// that changes lazily (time.Location's caches, reflect's and the runtime's
+// type data).
 var opaquePackages = map[string]bool{
-	"sync": true, "sync/atomic": true, "time": true, "reflect": true,
-	"runtime": true, "unsafe": true, "weak": true, "unique": true,
+	"time": true, "reflect": true, "runtime": true, "unsafe": true, "weak": true, "unique": true,
 }
 
 func infoOf(t reflect.Type) *typeInfo {
@@ -103,19 +101,37 @@ func (ti *typeInfo) children() *kids {
 	return &ti.kids
 }
 
+// syncedPackages are the packages whose types synchronize themselves: a
+// value of one is changed in place, by its methods, while others use it.
+// internal/poll holds the file descriptor of every net.Conn and os.File,
+// whose lock is a word changed with atomics.
+var syncedPackages = map[string]bool{"sync": true, "sync/atomic": true, "internal/poll": true}
+
+// isSynced reports whether t synchronizes itself: it is a type of a synced
+// package, or a struct or array that holds one, directly or in a struct or
+// array field, or a struct with a field that points to one. An array of
+// length zero counts: [0]sync.Mutex is the marker protobuf messages carry
+// (DoNotCopy) to say that they are used in place, their size cache written
+// with atomics. A pointer field counts only when it points to a type of a
+// synced package (log/slog's handlers hold a *sync.Mutex): the check
+// follows no other pointer, so it always ends.
 func isSynced(t reflect.Type) bool {
-	if p := t.PkgPath(); p == "sync" || p == "sync/atomic" {
+	if syncedPackages[t.PkgPath()] {
 		return true
 	}
 	switch t.Kind() {
 	case reflect.Struct:
 		for f := range t.Fields() {
-			if isSynced(f.Type) {
+			ft := f.Type
+			if ft.Kind() == reflect.Pointer && syncedPackages[ft.Elem().PkgPath()] {
+				return true
+			}
+			if isSynced(ft) {
 				return true
 			}
 		}
 	case reflect.Array:
-		return t.Len() > 0 && isSynced(t.Elem())
+		return isSynced(t.Elem())
 	}
 	return false
 }

@@ -2,6 +2,7 @@ package safemap
 
 import (
 	"context"
+	"net"
 	"reflect"
 	"runtime"
 	"strconv"
@@ -32,6 +33,14 @@ func TestTypeInfo(t *testing.T) {
 		a int
 		s string
 	}
+	type marked struct { // a protobuf message's marker
+		_ [0]sync.Mutex
+		n int32
+	}
+	type lockedBy struct { // log/slog's handlers
+		mu  *sync.Mutex
+		buf []byte
+	}
 	type holdsSlice struct{ s []int }
 	type holdsAny struct{ x any }
 	tests := []struct {
@@ -53,6 +62,10 @@ func TestTypeInfo(t *testing.T) {
 		{v: new(withMutex), cmp: cmpStatic},  // synchronizes itself
 		{v: new(withAtomic), cmp: cmpStatic}, // synchronizes itself
 		{v: withMutex{}, opaque: true, cmp: cmpStatic},
+		{v: new(marked), cmp: cmpStatic}, // synchronizes itself
+		{v: marked{}, opaque: true, cmp: cmpStatic},
+		{v: new(lockedBy), cmp: cmpStatic}, // synchronizes itself
+		{v: net.TCPConn{}, cmp: cmpStatic}, // its *netFD holds an internal/poll.FD, which synchronizes itself
 		{v: new(time.Location), cmp: cmpStatic},
 		{v: time.Time{}, opaque: true, cmp: cmpStatic}, // its *Location is not followed
 		{v: new(struct{}), cmp: cmpStatic},

@@ -41,7 +41,8 @@ import (
 // later operation on the key and in [CheckAll], so that such a change is
 // reported even when the race detector misses the interleaving. Values that
 // synchronize themselves — a pointer to a struct with a sync.Mutex or a
-// sync/atomic field, a time.Location — are not looked into.
+// sync/atomic field, a net.Conn, a *slog.Logger, a protobuf message, a
+// time.Location — are not looked into (see the package documentation).
 //
 // Cost, measured against a sync.Map doing the same work with a type
 // assertion (BenchmarkLoad, BenchmarkStore and their Pointer variants, on a

@@ -69,8 +69,11 @@
 //
 // A fingerprint reads memory that the program may be writing. A value
 // changed in place while another goroutine operates on its key is a data
-// race that the race detector reports in the fingerprint's code too; and if
-// what changes is a Go map inside the value, the runtime may stop the
-// program with "concurrent map iteration and map write". Both are the
-// mutation after store that verify mode exists to find.
+// race, which the race detector may report in the fingerprint's code too
+// (it sees the fingerprint read pointers and slice headers, not the plain
+// bytes it hashes); and if what changes is a Go map inside the value, the
+// runtime may stop the program with "concurrent map iteration and map
+// write". Both are the mutation after store that verify mode exists to
+// find, and the reason why observe mode, in production, never
+// fingerprints.
 package safemap

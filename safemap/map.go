@@ -374,8 +374,10 @@ func (m *Map[K, V]) Range(f func(key K, value V) bool) {
 // O(N) time. With no concurrent writers it is exact. With concurrent
 // writers it counts every key present for the whole call and no key absent
 // for the whole call: the result lies between the number of keys present
-// throughout the call and the number present at some point during it. Keys
-// stored or deleted during the call may or may not be counted.
+// throughout the call and the number of distinct keys present at some time
+// during it. Keys stored or deleted during the call may or may not be
+// counted, so the result may exceed the number of keys present at any one
+// time: a key deleted and another stored meanwhile may both count.
 func (m *Map[K, V]) Len() int {
 	n := 0
 	m.m.Range(func(_, _ any) bool {

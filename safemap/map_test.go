@@ -298,6 +298,39 @@ func TestLenConcurrent(t *testing.T) {
 			close(stop)
 			wg.Wait()
 		})
+		t.Run("one key at a time", func(t *testing.T) {
+			// The writer deletes each key before it stores the next, so
+			// at most one key is present at any time; Len may still count
+			// two, one deleted and one stored during the call, but never
+			// more keys than were present at some time during it.
+			var m safemap.Map[int, int]
+			var started, deleted atomic.Int64
+			stop := make(chan struct{})
+			var wg sync.WaitGroup
+			wg.Go(func() {
+				for k := 0; ; k++ {
+					select {
+					case <-stop:
+						return
+					default:
+					}
+					started.Store(int64(k + 1))
+					m.Store(k, k)
+					m.Delete(k)
+					deleted.Store(int64(k + 1))
+				}
+			})
+			for range 20000 {
+				gone := deleted.Load() // keys below are absent throughout the call
+				n := m.Len()
+				seen := started.Load() // keys from here on are absent throughout it
+				if int64(n) > seen-gone {
+					t.Fatalf("Len() = %d, want at most %d, the keys present at some time during the call", n, seen-gone)
+				}
+			}
+			close(stop)
+			wg.Wait()
+		})
 		t.Run("growing", func(t *testing.T) {
 			var m safemap.Map[int, int]
 			var stored atomic.Int64

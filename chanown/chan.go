@@ -13,7 +13,8 @@ import (
 // A Chan is a channel of T with a name, an owner and a memory of who closed
 // it. Its operations never panic on a closed channel: a send or close after
 // close returns a [*CloseError] instead. Make one with [Make]; the zero Chan
-// is not usable, and its operations panic saying so.
+// is not usable, and its operations panic saying so, as every method of a
+// nil *Chan does.
 //
 // A Chan is safe for concurrent use by any number of senders, receivers and
 // closers. Pass it by pointer; it must not be copied after first use.
@@ -108,10 +109,10 @@ func Make[T any](ctx context.Context, name string, capacity int, opts ...Option)
 // A successful Send records nothing. A send after close is reported as
 // [custody.ChanSendAfterClose].
 func (c *Chan[T]) Send(ctx context.Context, v T) error {
+	c.mustBeMade("Send")
 	if ctx == nil {
 		panic("chanown: nil context in Send on channel " + strconv.Quote(c.name))
 	}
-	c.mustBeMade("Send")
 	c.mu.RLock()
 	if c.closed.Load() != nil {
 		c.mu.RUnlock()
@@ -176,10 +177,10 @@ func (c *Chan[T]) TrySend(v T) (bool, error) {
 // false once the channel is closed and empty; err is ctx's error if ctx was
 // done first. A value that is ready is received even if ctx is already done.
 func (c *Chan[T]) Recv(ctx context.Context) (v T, ok bool, err error) {
+	c.mustBeMade("Recv")
 	if ctx == nil {
 		panic("chanown: nil context in Recv on channel " + strconv.Quote(c.name))
 	}
-	c.mustBeMade("Recv")
 	select {
 	case v, ok = <-c.ch:
 		return v, ok, nil
@@ -206,7 +207,10 @@ func (c *Chan[T]) recvWait(ctx context.Context) (v T, ok bool, err error) {
 // C returns the channel to receive from, for range and select. It is
 // closed by the first [Chan.Close]; receiving from it directly is as safe
 // as [Chan.Recv].
-func (c *Chan[T]) C() <-chan T { return c.ch }
+func (c *Chan[T]) C() <-chan T {
+	c.mustNotBeNil("C")
+	return c.ch
+}
 
 // Close closes the channel: blocked and later senders get a [*CloseError],
 // and receivers, once they have drained the values already sent, see
@@ -223,10 +227,10 @@ func (c *Chan[T]) C() <-chan T { return c.ch }
 // [Chan.Handoff] if it is the one to close. A raw goroutine that runs with
 // the owner's context carries the owner's record and counts as the owner.
 func (c *Chan[T]) Close(ctx context.Context) error {
+	c.mustBeMade("Close")
 	if ctx == nil {
 		panic("chanown: nil context in Close of channel " + strconv.Quote(c.name))
 	}
-	c.mustBeMade("Close")
 	mode := custody.Active()
 	rec := unrecorded
 	if mode != custody.Off {
@@ -305,10 +309,10 @@ func (c *Chan[T]) afterClose(ctx context.Context, op string, mode custody.Mode, 
 // to a context with no identity leaves the channel unowned. Handoff panics
 // if ctx or to is nil.
 func (c *Chan[T]) Handoff(ctx, to context.Context) {
+	c.mustBeMade("Handoff")
 	if ctx == nil || to == nil {
 		panic("chanown: nil context in Handoff of channel " + strconv.Quote(c.name))
 	}
-	c.mustBeMade("Handoff")
 	next := custody.FromContext(to)
 	prev := c.owner.Swap(next)
 	mode := custody.Active()
@@ -325,17 +329,29 @@ func (c *Chan[T]) Handoff(ctx, to context.Context) {
 }
 
 // Name returns the channel's name, as given to [Make].
-func (c *Chan[T]) Name() string { return c.name }
+func (c *Chan[T]) Name() string {
+	c.mustNotBeNil("Name")
+	return c.name
+}
 
 // Owner returns the channel's current owner, or nil for an unowned channel.
-func (c *Chan[T]) Owner() *custody.Goroutine { return c.owner.Load() }
+func (c *Chan[T]) Owner() *custody.Goroutine {
+	c.mustNotBeNil("Owner")
+	return c.owner.Load()
+}
 
 // Len returns the number of values sent and not yet received, like len on a
 // raw channel.
-func (c *Chan[T]) Len() int { return len(c.ch) }
+func (c *Chan[T]) Len() int {
+	c.mustNotBeNil("Len")
+	return len(c.ch)
+}
 
 // Cap returns the channel's capacity, like cap on a raw channel.
-func (c *Chan[T]) Cap() int { return cap(c.ch) }
+func (c *Chan[T]) Cap() int {
+	c.mustNotBeNil("Cap")
+	return cap(c.ch)
+}
 
 // event returns an event of kind k about c, done at site by g.
 func (c *Chan[T]) event(k custody.Kind, site custody.Site, g *custody.Goroutine) custody.Event {
@@ -348,11 +364,28 @@ func (c *Chan[T]) event(k custody.Kind, site custody.Site, g *custody.Goroutine)
 	}
 }
 
-// mustBeMade panics if c is a zero Chan, which has no channel: a send on it
-// would block forever and a close would panic in the runtime, saying
-// nothing of chanown.
+// mustBeMade panics if c is nil or a zero Chan, which has no channel: a
+// send on it would block forever and a close would panic in the runtime,
+// saying nothing of chanown. It costs one comparison more than the load of
+// c.ch that the operation makes anyway.
 func (c *Chan[T]) mustBeMade(op string) {
-	if c.ch == nil {
-		panic("chanown: " + op + " on a zero Chan; make channels with Make")
+	if c == nil || c.ch == nil {
+		notMade(c == nil, op)
 	}
+}
+
+// mustNotBeNil panics if c is nil, as the methods that a zero Chan answers
+// do on a nil *Chan.
+func (c *Chan[T]) mustNotBeNil(op string) {
+	if c == nil {
+		notMade(true, op)
+	}
+}
+
+// notMade panics for op on a nil *Chan or a zero Chan.
+func notMade(isNil bool, op string) {
+	if isNil {
+		panic("chanown: " + op + " on a nil *Chan; make channels with Make")
+	}
+	panic("chanown: " + op + " on a zero Chan; make channels with Make")
 }

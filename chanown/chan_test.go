@@ -555,3 +555,24 @@ func TestZeroChanPanicsClearly(t *testing.T) {
 	assert.PanicsWithValue(t, "chanown: Close on a zero Chan; make channels with Make", func() { _ = c.Close(ctx) })
 	assert.PanicsWithValue(t, "chanown: Handoff on a zero Chan; make channels with Make", func() { c.Handoff(ctx, ctx) })
 }
+
+func TestNilChanPanicsClearly(t *testing.T) {
+	var c *chanown.Chan[int]
+	ctx := t.Context()
+	for name, op := range map[string]func(){
+		"Send":    func() { _ = c.Send(ctx, 1) },
+		"TrySend": func() { _, _ = c.TrySend(1) },
+		"Recv":    func() { _, _, _ = c.Recv(ctx) },
+		"Close":   func() { _ = c.Close(ctx) },
+		"Handoff": func() { c.Handoff(ctx, ctx) },
+		"C":       func() { _ = c.C() },
+		"Name":    func() { _ = c.Name() },
+		"Owner":   func() { _ = c.Owner() },
+		"Len":     func() { _ = c.Len() },
+		"Cap":     func() { _ = c.Cap() },
+	} {
+		assert.PanicsWithValue(t, "chanown: "+name+" on a nil *Chan; make channels with Make", op, name)
+	}
+	var nilCtx context.Context
+	assert.PanicsWithValue(t, "chanown: Send on a nil *Chan; make channels with Make", func() { _ = c.Send(nilCtx, 1) }, "a nil *Chan is named before a nil context")
+}

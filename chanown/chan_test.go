@@ -471,6 +471,47 @@ func TestWaiting(t *testing.T) {
 	})
 }
 
+// Goroutines that share one record (raw goroutines started inside an
+// owned one) each have their blocked operation kept: Waiting reports the
+// latest to block of those still blocked, whichever returns first.
+func TestWaitingSharedRecord(t *testing.T) {
+	for _, first := range []string{"a", "b"} {
+		t.Run(first+" returns first", func(t *testing.T) {
+			synctest.Test(t, func(t *testing.T) {
+				sinktest.Install(t, custody.Verify)
+				ctx, g := identity(t.Context(), "worker")
+				chans := map[string]*chanown.Chan[int]{
+					"a": chanown.Make[int](ctx, "a", 0),
+					"b": chanown.Make[int](ctx, "b", 0),
+				}
+				returned := map[string]chan error{"a": make(chan error), "b": make(chan error)}
+				for _, name := range []string{"a", "b"} { // a blocks, then b
+					go func() {
+						_, _, err := chans[name].Recv(ctx)
+						returned[name] <- err
+					}()
+					synctest.Wait()
+				}
+				w, ok := chanown.Waiting(g)
+				require.True(t, ok)
+				assert.Equal(t, "b", w.Chan, "the latest to block")
+
+				second := map[string]string{"a": "b", "b": "a"}[first]
+				require.NoError(t, chans[first].Send(ctx, 1))
+				require.NoError(t, <-returned[first])
+				w, ok = chanown.Waiting(g)
+				require.True(t, ok, "the recv on %q is still blocked", second)
+				assert.Equal(t, second, w.Chan)
+
+				require.NoError(t, chans[second].Close(ctx))
+				require.NoError(t, <-returned[second])
+				_, ok = chanown.Waiting(g)
+				assert.False(t, ok)
+			})
+		})
+	}
+}
+
 func TestWaitingNeedsVerify(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		sinktest.Install(t, custody.Observe)

@@ -45,15 +45,17 @@ import (
 // time.Location — are not looked into (see the package documentation).
 //
 // Cost, measured against a sync.Map doing the same work with a type
-// assertion (BenchmarkLoad, BenchmarkStore and their Pointer variants, on a
-// noisy 2-core machine): with custody off, Load costs about one atomic load
-// more (1.0–1.1×) and allocates nothing; Store costs the same for a
-// non-pointer value, whose box replaces sync.Map's interface conversion, and
-// one 8-byte allocation more (about +30%) for a pointer. In observe mode,
-// which fingerprints nothing, Load costs 1.0–1.1× and Store 1.4–1.7×,
-// whatever the value reaches. In verify mode Load costs 1.1×, or
-// about 100ns for a small struct behind a pointer, whose fingerprint is
-// checked; Store 1.2×, or about 850ns with the store site.
+// assertion (BenchmarkLoad, BenchmarkStore and their Pointer variants, with
+// benchratio on a noisy 2-core machine, where single runs stray by a third):
+// with custody off, Load costs about one atomic load more (1.0–1.1×) and
+// allocates nothing; Store costs the same for a non-pointer value, whose
+// box replaces sync.Map's interface conversion, and one 8-byte allocation
+// more (about +30%) for a pointer. In observe mode, which fingerprints
+// nothing, Load costs 1.1–1.2× and Store 1.3–1.9×, whatever the value
+// reaches. In verify mode Load costs 1.1×, or 3.5–5× for a small struct
+// behind a pointer, whose fingerprint is checked; Store 1.3–1.7×, or 8–14×
+// for such a struct, which is fingerprinted, as is the value it replaces,
+// and whose store site is recorded.
 type Map[K comparable, V any] struct {
 	m sync.Map // K -> *plain[V] or *entry[V]
 

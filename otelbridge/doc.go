@@ -102,7 +102,11 @@
 //	custody.map.mutations_after_store  Int64Counter                    {mutation}   none                    values changed in place after they were stored
 //
 // The histogram's buckets run from 0.1 ms to 60 s. Map metrics have no
-// attributes: keys are unbounded and maps have no name. Goroutine and
+// attributes: keys are unbounded and maps have no name. Mutations after
+// store are found only in verify mode (safemap does not read stored values
+// in production, where that could race with the program's own writes), so
+// custody.map.mutations_after_store counts only when the bridge runs beside
+// the test oracle, through a [custody.Tee]. Goroutine and
 // channel names should be few and fixed, as span names should; the bridge
 // keeps the attribute set of at most 1024 names of each kind, and counts the
 // measurements of any other name under otel.metric.overflow=true, as the SDK

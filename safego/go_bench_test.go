@@ -135,54 +135,38 @@ func BenchmarkGoObserveFloor(b *testing.B) {
 			wg.Wait()
 		}
 	})
-	b.Run("span", func(b *testing.B) {
-		b.ReportAllocs()
-		for b.Loop() {
-			wg.Add(1)
-			sctx, span := tracer.Start(ctx, "bench")
-			go func() {
-				fn(sctx)
-				span.End()
-			}()
-			wg.Wait()
-		}
-	})
-	b.Run("span+labels", func(b *testing.B) {
-		b.ReportAllocs()
-		for b.Loop() {
-			wg.Add(1)
-			id++
-			sctx, span := tracer.Start(ctx, "bench")
-			sctx = pprof.WithLabels(sctx, pprof.Labels(
-				custody.LabelID, strconv.FormatUint(id, 10), custody.LabelName, "bench"))
-			go func() {
-				pprof.SetGoroutineLabels(sctx)
-				fn(sctx)
-				span.End()
-			}()
-			wg.Wait()
-		}
-	})
-	b.Run("span+labels+clock", func(b *testing.B) {
-		b.ReportAllocs()
-		for b.Loop() {
-			wg.Add(1)
-			id++
-			start := time.Now()
-			sctx, span := tracer.Start(ctx, "bench")
-			sctx = pprof.WithLabels(sctx, pprof.Labels(
-				custody.LabelID, strconv.FormatUint(id, 10), custody.LabelName, "bench"))
-			go func() {
-				pprof.SetGoroutineLabels(sctx)
-				fn(sctx)
-				if time.Since(start) < 0 {
-					b.Error("the clock went backwards")
+	for _, part := range []struct {
+		name          string
+		labels, clock bool
+	}{{"span", false, false}, {"span+labels", true, false}, {"span+labels+clock", true, true}} {
+		b.Run(part.name, func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				wg.Add(1)
+				var start time.Time
+				if part.clock {
+					start = time.Now()
 				}
-				span.End()
-			}()
-			wg.Wait()
-		}
-	})
+				sctx, span := tracer.Start(ctx, "bench")
+				if part.labels {
+					id++
+					sctx = pprof.WithLabels(sctx, pprof.Labels(
+						custody.LabelID, strconv.FormatUint(id, 10), custody.LabelName, "bench"))
+				}
+				go func() {
+					if part.labels {
+						pprof.SetGoroutineLabels(sctx)
+					}
+					fn(sctx)
+					if part.clock && time.Since(start) < 0 {
+						b.Error("the clock went backwards")
+					}
+					span.End()
+				}()
+				wg.Wait()
+			}
+		})
+	}
 	b.Run("observe", func(b *testing.B) {
 		defer installOTel(sdktrace.NeverSample(), false)()
 		b.ReportAllocs()

@@ -46,12 +46,14 @@ import (
 // because another panicked (cancellation of the group's context is the
 // remedy) delays it.
 type Group struct {
-	eg   atomic.Pointer[errgroup.Group] // set by WithContext, or on first use
-	ctx  context.Context                // nil in a zero Group
-	rec  *custody.Goroutine             // nil in a zero Group or when custody was off
-	name string
+	eg     atomic.Pointer[errgroup.Group] // set by WithContext, or on first use
+	ctx    context.Context                // nil in a zero Group
+	cancel context.CancelCauseFunc        // ctx's; nil in a zero Group
+	rec    *custody.Goroutine             // nil in a zero Group or when custody was off
+	name   string
 
 	mu     sync.Mutex
+	err    error         // the first member error, with which ctx was canceled
 	sem    chan struct{} // a token per active member under SetLimit's limit; nil: no limit
 	active int           // members started, or waiting in Go for a slot, that have not returned
 	panic  *PanicError   // the first member panic
@@ -60,9 +62,10 @@ type Group struct {
 
 // WithContext returns a new Group named name and a context derived from ctx,
 // canceled the first time a member returns a non-nil error or panics, or the
-// first time Wait returns, whichever occurs first — errgroup.WithContext's
-// context. The returned context keeps ctx's identity: the group's record is
-// the parent of its members, not of code that uses the context.
+// first time Wait returns, whichever occurs first, as errgroup.WithContext's
+// is; its context.Cause is that first error. The returned context keeps
+// ctx's identity: the group's record is the parent of its members, not of
+// code that uses the context.
 //
 // WithContext panics if ctx is nil or name is empty.
 func WithContext(ctx context.Context, name string) (*Group, context.Context) {
@@ -72,9 +75,13 @@ func WithContext(ctx context.Context, name string) (*Group, context.Context) {
 	if name == "" {
 		panic("safego: WithContext called with an empty name")
 	}
-	eg, gctx := errgroup.WithContext(ctx)
-	g := &Group{ctx: gctx, name: name}
-	g.eg.Store(eg)
+	// The Group cancels the context itself, not errgroup: a member's slot
+	// under SetLimit must be given back only after its error canceled the
+	// context, as errgroup gives its own back, so that the member waiting
+	// for the slot starts with the context already done.
+	gctx, cancel := context.WithCancelCause(ctx)
+	g := &Group{ctx: gctx, cancel: cancel, name: name}
+	g.eg.Store(new(errgroup.Group))
 	if custody.Active() != custody.Off {
 		g.rec = custody.NewGoroutine(custody.FromContext(ctx), name, custody.Caller(1))
 	}
@@ -152,7 +159,11 @@ func (g *Group) SetLimit(n int) {
 		if g.name != "" {
 			group = "group " + strconv.Quote(g.name)
 		}
-		panic(fmt.Sprintf("safego: SetLimit(%d) called while %d members of %s are active", n, g.active, group))
+		members := "members"
+		if g.active == 1 {
+			members = "member"
+		}
+		panic(fmt.Sprintf("safego: SetLimit(%d) called while %s has %d active %s", n, group, g.active, members))
 	}
 	g.sem = make(chan struct{}, n)
 }
@@ -164,10 +175,13 @@ func (g *Group) SetLimit(n int) {
 // returns the first non-nil error a member returned, or nil. Like
 // errgroup's, it cancels the group's context.
 func (g *Group) Wait() error {
-	err := g.group().Wait()
+	_ = g.group().Wait() // the members' errors reach g.err through endMember
 	g.mu.Lock()
-	p, others := g.panic, g.others
+	err, p, others := g.err, g.panic, g.others
 	g.mu.Unlock()
+	if g.cancel != nil {
+		g.cancel(err)
+	}
 	if p != nil {
 		pe := *p
 		pe.Others = others
@@ -179,6 +193,20 @@ func (g *Group) Wait() error {
 		panic(&pe)
 	}
 	return err
+}
+
+// fail records err as the group's error and cancels its context with it,
+// if it is the first.
+func (g *Group) fail(err error) {
+	g.mu.Lock()
+	first := g.err == nil
+	if first {
+		g.err = err
+	}
+	g.mu.Unlock()
+	if first && g.cancel != nil {
+		g.cancel(err)
+	}
 }
 
 // group returns the errgroup, making it on a zero Group's first use.
@@ -258,6 +286,9 @@ func (g *Group) endMember(o *owned, name string, err *error, sem chan struct{}) 
 	}
 	if o != nil {
 		o.exit()
+	}
+	if *err != nil {
+		g.fail(*err)
 	}
 	if sem != nil {
 		<-sem

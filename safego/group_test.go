@@ -160,7 +160,7 @@ func TestGroupSetLimitMessage(t *testing.T) {
 	g.SetLimit(1)
 	release := make(chan struct{})
 	g.Go("fetch", func(context.Context) error { <-release; return nil })
-	assert.PanicsWithValue(t, `safego: SetLimit(2) called while 1 members of group "crawl" are active`,
+	assert.PanicsWithValue(t, `safego: SetLimit(2) called while group "crawl" has 1 active member`,
 		func() { g.SetLimit(2) })
 	close(release)
 	require.NoError(t, g.Wait())
@@ -170,7 +170,7 @@ func TestGroupSetLimitMessage(t *testing.T) {
 	zero.SetLimit(1)
 	release = make(chan struct{})
 	zero.Go("fetch", func(context.Context) error { <-release; return nil })
-	assert.PanicsWithValue(t, `safego: SetLimit(3) called while 1 members of the group are active`,
+	assert.PanicsWithValue(t, `safego: SetLimit(3) called while the group has 1 active member`,
 		func() { zero.SetLimit(3) })
 	zero.SetLimit(-1) // lifting the limit is allowed, as in errgroup
 	close(release)
@@ -184,10 +184,26 @@ func TestGroupSetLimitWithoutLimit(t *testing.T) {
 	g, _ := safego.WithContext(t.Context(), "crawl")
 	release := make(chan struct{})
 	g.Go("fetch", func(context.Context) error { <-release; return nil })
-	assert.PanicsWithValue(t, `safego: SetLimit(1) called while 1 members of group "crawl" are active`,
+	assert.PanicsWithValue(t, `safego: SetLimit(1) called while group "crawl" has 1 active member`,
 		func() { g.SetLimit(1) })
 	close(release)
 	require.NoError(t, g.Wait())
+}
+
+// TestGroupLimitAfterError: under a limit, the member that waited for a
+// failed member's slot starts with the group's context already canceled,
+// as errgroup's would.
+func TestGroupLimitAfterError(t *testing.T) {
+	for range 200 {
+		g, ctx := safego.WithContext(t.Context(), "crawl")
+		g.SetLimit(1)
+		g.Go("a", func(context.Context) error { return errFirst })
+		var live error
+		g.Go("b", func(ctx context.Context) error { live = ctx.Err(); return nil })
+		require.ErrorIs(t, g.Wait(), errFirst)
+		require.ErrorIs(t, live, context.Canceled, "b started before a's error canceled the group")
+		require.ErrorIs(t, context.Cause(ctx), errFirst)
+	}
 }
 
 func TestGroupMembersAreOwned(t *testing.T) {

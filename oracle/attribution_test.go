@@ -2,11 +2,15 @@ package oracle
 
 import (
 	"context"
+	"errors"
+	"fmt"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/custody-go/custody"
+	"github.com/custody-go/custody/internal/stack"
 	"github.com/custody-go/custody/safego"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -131,4 +135,52 @@ func takeOrphans(s *sink, want string) []finding {
 	}
 	s.orphans = kept
 	return taken
+}
+
+// TestAdoptionIsPerGoroutine: two tests start owned goroutines with one
+// application-wide identity at the same time; each test gets its own.
+func TestAdoptionIsPerGoroutine(t *testing.T) {
+	app := custody.NewContext(context.Background(), custody.NewGoroutine(nil, "app", custody.Caller(0)))
+	a, b := newFake("TestA"), newFake("TestB")
+	release := make(chan struct{})
+	defer close(release)
+	aStarted, bStarted, aDone := make(chan struct{}), make(chan struct{}), make(chan struct{})
+	go func() { // TestA
+		defer close(aDone)
+		Check(a, Settle(50*time.Millisecond))
+		done := make(chan struct{})
+		safego.Go(app, "a-worker", func(context.Context) { close(done) })
+		<-done
+		close(aStarted)
+		<-bStarted // B starts its goroutine while A still runs
+		a.finish()
+	}()
+	<-aStarted
+	Check(b, Settle(50*time.Millisecond)) // TestB, on this goroutine
+	safego.Go(app, "b-worker", func(context.Context) { <-release })
+	close(bStarted)
+	<-aDone
+	b.finish()
+	assert.Empty(t, a.verdict(), "A did not start b-worker")
+	assert.Contains(t, b.verdict(), `leaked goroutine "b-worker"`, "B started it on its own goroutine")
+}
+
+// TestUnreadableGoroutineIsNotSkipped: a goroutine of the test whose dump
+// block the parser could not read is still looked at, not taken for one on
+// its way out.
+func TestUnreadableGoroutineIsNotSkipped(t *testing.T) {
+	fake := newFake("TestUnreadable")
+	ctx := Check(fake, Settle(10*time.Millisecond))
+	root := custody.FromContext(ctx)
+	s := theSink()
+	g := stack.Goroutine{ID: 1 << 40, State: "chan receive",
+		Labels: map[string]string{custody.LabelID: strconv.FormatUint(root.ID, 10)},
+		Err:    errors.New("stack: line 3: want a file line")}
+	leaks := s.belonging(root, 0, newConfig(nil), []stack.Goroutine{g})
+	require.Len(t, leaks, 1)
+	var b strings.Builder
+	leaks[0].write(&b, func(format string, args ...any) { b.WriteString(fmt.Sprintf(format, args...) + "\n") })
+	assert.Contains(t, b.String(), "its stack could not all be read (stack: line 3: want a file line)")
+	fake.finish()
+	assert.Empty(t, fake.verdict())
 }

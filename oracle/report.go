@@ -165,6 +165,9 @@ func (l *leak) write(b *strings.Builder, line func(string, ...any)) {
 	} else if f, ok := firstUserFrame(g); ok {
 		line("blocked in %s at %s:%d", f.Func, custody.RelFile(f.File), f.Line)
 	}
+	if g.Err != nil {
+		line("its stack could not all be read (%v); the dump shows what could", g.Err)
+	}
 	b.WriteString(indent(dumpText(g), "    "))
 }
 

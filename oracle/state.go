@@ -101,7 +101,7 @@ type sink struct {
 	records  map[uint64]*custody.Goroutine // every record seen, until its test's verdict
 	live     map[uint64]*owned             // owned goroutines still running
 	finished map[uint64]bool               // roots whose verdict is given
-	adopted  map[uint64]*custody.Goroutine // test roots by the ID of a record without a parent started on a test's goroutine
+	adopted  map[uint64]*custody.Goroutine // test roots by the ID of an owned goroutine started on a test's goroutine with another identity
 	orphans  []finding                     // findings no test could be found for
 	reported map[uint64]bool               // runtime IDs of goroutines a verdict reported as leaked, or ignored (IgnoreTopFunction)
 	leaked   map[uint64]bool               // record IDs of owned goroutines a verdict reported as leaked, or ignored
@@ -160,20 +160,22 @@ func (s *sink) Emit(_ context.Context, e custody.Event) {
 	}
 }
 
-// spawned records the owned goroutine g, which is about to start. A
-// record whose chain leads to no test's identity (safego.Go given
-// t.Context() rather than Check's context) is adopted by the test whose
-// goroutine starts it, as a raw goroutine started there would belong to
-// it: spawned runs on that goroutine, which carries the test's labels.
+// spawned records the owned goroutine g, which is about to start. One whose
+// chain leads to no test's identity (safego.Go given t.Context() rather than
+// Check's context, or an application's own identity) is adopted by the test
+// whose goroutine starts it, as a raw goroutine started there would belong
+// to it: spawned runs on that goroutine, which carries the test's labels.
+// The adoption is of g alone, and of what g starts: another test may start
+// goroutines with the same identity.
 //
 //go:noinline
 func (s *sink) spawned(g *custody.Goroutine) {
 	if g == nil {
 		return
 	}
-	top := g.Root()
 	s.mu.Lock()
-	known := s.tests[top.ID] != nil || s.adopted[top.ID] != nil || s.finished[top.ID]
+	root := s.rootOf(g)
+	known := s.tests[root.ID] != nil || s.finished[root.ID]
 	s.mu.Unlock()
 	var by *custody.Goroutine
 	if !known {
@@ -184,20 +186,22 @@ func (s *sink) spawned(g *custody.Goroutine) {
 	s.remember(g)
 	s.live[g.ID] = &owned{g: g}
 	if by != nil {
-		if r := s.rootOf(by); s.tests[r.ID] != nil && r != top {
-			s.adopted[top.ID] = r
+		if r := s.rootOf(by); s.tests[r.ID] != nil {
+			s.adopted[g.ID] = r
 		}
 	}
 }
 
-// rootOf returns the identity g belongs to: the root of its parent chain,
-// or the test that adopted that root. s.mu must be held.
+// rootOf returns the identity g belongs to: the test that adopted g or its
+// nearest adopted ancestor, else the root of g's parent chain. s.mu must be
+// held.
 func (s *sink) rootOf(g *custody.Goroutine) *custody.Goroutine {
-	r := g.Root()
-	if t := s.adopted[r.ID]; t != nil {
-		return t
+	for a := g; a != nil; a = a.Parent {
+		if t := s.adopted[a.ID]; t != nil {
+			return t
+		}
 	}
-	return r
+	return g.Root()
 }
 
 //go:noinline

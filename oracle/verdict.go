@@ -200,8 +200,8 @@ func (s *sink) belonging(root *custody.Goroutine, self uint64, cfg *config, all 
 	defer s.mu.Unlock()
 	var out []*leak
 	for _, g := range all {
-		if g.ID == self || len(g.Frames) == 0 {
-			continue
+		if g.ID == self || (len(g.Frames) == 0 && g.Err == nil) {
+			continue // a goroutine with no frames is on its way out; one the parser could not read is not
 		}
 		id, err := strconv.ParseUint(g.Labels[custody.LabelID], 10, 64)
 		if err != nil {

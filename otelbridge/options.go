@@ -15,7 +15,8 @@ type config struct {
 	meterProvider  metric.MeterProvider
 	cancelGrace    time.Duration
 
-	// Whether the providers are the global ones, looked up by newConfig.
+	// Whether the providers are the global ones, looked up by newConfig:
+	// no option set them.
 	globalTracerProvider, globalMeterProvider bool
 }
 
@@ -34,17 +35,16 @@ func (f optionFunc) apply(c *config) { f(c) }
 // spans, because the global provider delegates to it.
 func newConfig(opts ...Option) config {
 	c := config{
-		tracerProvider: otel.GetTracerProvider(),
-		meterProvider:  otel.GetMeterProvider(),
+		tracerProvider:       otel.GetTracerProvider(),
+		meterProvider:        otel.GetMeterProvider(),
+		globalTracerProvider: true,
+		globalMeterProvider:  true,
 	}
-	global := c
 	for _, o := range opts {
 		if o != nil {
 			o.apply(&c)
 		}
 	}
-	c.globalTracerProvider = c.tracerProvider == global.tracerProvider
-	c.globalMeterProvider = c.meterProvider == global.meterProvider
 	return c
 }
 
@@ -54,7 +54,7 @@ func newConfig(opts ...Option) config {
 func WithTracerProvider(tp trace.TracerProvider) Option {
 	return optionFunc(func(c *config) {
 		if tp != nil {
-			c.tracerProvider = tp
+			c.tracerProvider, c.globalTracerProvider = tp, false
 		}
 	})
 }
@@ -65,7 +65,7 @@ func WithTracerProvider(tp trace.TracerProvider) Option {
 func WithMeterProvider(mp metric.MeterProvider) Option {
 	return optionFunc(func(c *config) {
 		if mp != nil {
-			c.meterProvider = mp
+			c.meterProvider, c.globalMeterProvider = mp, false
 		}
 	})
 }

@@ -6,6 +6,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"go.opentelemetry.io/otel"
+	"go.opentelemetry.io/otel/metric"
 	metricnoop "go.opentelemetry.io/otel/metric/noop"
 	sdkmetric "go.opentelemetry.io/otel/sdk/metric"
 	"go.opentelemetry.io/otel/sdk/metric/metricdata"
@@ -53,4 +54,17 @@ func TestGoroutineContextString(t *testing.T) {
 	g := custody.NewGoroutine(nil, "worker", custody.Caller(0))
 	ctx := custody.GoroutineContext(t.Context(), g)
 	assert.Contains(t, ctx.(interface{ String() string }).String(), `.WithValue(otelbridge, "worker" (custody `)
+}
+
+// mapMeterProvider is a provider of a type that == cannot compare.
+type mapMeterProvider struct {
+	metricnoop.MeterProvider
+	meters map[string]metric.Meter
+}
+
+func TestGlobalProviderOfIncomparableType(t *testing.T) {
+	otel.SetMeterProvider(mapMeterProvider{meters: map[string]metric.Meter{}})
+	t.Cleanup(func() { otel.SetMeterProvider(metricnoop.NewMeterProvider()) })
+	require.NotPanics(t, func() { otelbridge.Install()() })
+	require.NotPanics(t, func() { otelbridge.Install(otelbridge.WithMeterProvider(mapMeterProvider{}))() })
 }

@@ -44,8 +44,9 @@
 // (t.Context() rather than Check's) belongs to the test whose goroutine
 // started it, as a raw goroutine would. An event that still cannot be
 // attributed goes, with a note saying so, to the package verdict of
-// [VerifyTestMain]; without it, to the only test being checked at the time,
-// or to the next verdict that ends. Only an ignored cancellation of a
+// [VerifyTestMain]. Without it, an event with neither a record nor labels
+// goes to the only test being checked at the time, and any other to the
+// next verdict that ends. Only an ignored cancellation of a
 // goroutine already reported as leaked, or let go with IgnoreTopFunction, is
 // not reported again.
 //

@@ -67,8 +67,8 @@ func (m Mode) String() string {
 // to deliver what it holds back, such as spans a batching exporter has not
 // sent yet, because the process is about to end: safego calls it, through
 // [Flush], before it raises an owned goroutine's panic again, and before a
-// Group's Wait raises a member's. It should
-// return by ctx's deadline and report its own failures.
+// Group's Wait raises a member's. It should return by ctx's deadline and
+// report its own failures.
 type Sink interface {
 	Emit(ctx context.Context, e Event)
 }

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -183,4 +184,61 @@ func TestUnreadableGoroutineIsNotSkipped(t *testing.T) {
 	assert.Contains(t, b.String(), "its stack could not all be read (stack: line 3: want a file line)")
 	fake.finish()
 	assert.Empty(t, fake.verdict())
+}
+
+// TestRawGoroutineOfExitedOwnedGoroutine: the oracle forgets an owned
+// goroutine's record when it exits, but a raw goroutine it started, whose
+// labels name it, still belongs to the test and names it.
+func TestRawGoroutineOfExitedOwnedGoroutine(t *testing.T) {
+	fake := newFake("TestRawChild")
+	ctx := Check(fake, Settle(50*time.Millisecond))
+	release := make(chan struct{})
+	parent := make(chan *custody.Goroutine, 1)
+	safego.Go(ctx, "parent", func(ctx context.Context) {
+		go func() { <-release }() // raw: inherits the parent's labels
+		parent <- custody.FromContext(ctx)
+	})
+	rec := <-parent
+	s := theSink()
+	require.Eventually(t, func() bool {
+		s.mu.Lock()
+		defer s.mu.Unlock()
+		_, kept := s.records[rec.ID]
+		return !kept && s.gone[rec.ID] == rec.Root().ID
+	}, 5*time.Second, time.Millisecond, "the record is forgotten when the goroutine exits")
+	fake.finish()
+	close(release)
+
+	v := fake.verdict()
+	assert.Contains(t, v, "oracle: TestRawChild: 1 finding\n")
+	assert.Contains(t, v, `started by a raw go statement in "parent"`)
+	assert.Contains(t, v, "owner chain: parent ← TestRawChild")
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	assert.Equal(t, rec.Root().ID, s.gone[rec.ID], "kept while the test's leak may still report")
+}
+
+// TestExitedRecordsAreForgotten: a clean test leaves nothing of its
+// goroutines behind in the oracle.
+func TestExitedRecordsAreForgotten(t *testing.T) {
+	fake := newFake("TestForgets")
+	ctx := Check(fake, Settle(time.Second))
+	root := custody.FromContext(ctx)
+	var wg sync.WaitGroup
+	for range 100 {
+		wg.Add(1)
+		safego.Go(ctx, "short", func(context.Context) { wg.Done() })
+	}
+	wg.Wait()
+	fake.finish()
+	assert.Empty(t, fake.verdict())
+	s := theSink()
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for id, r := range s.gone {
+		assert.NotEqual(t, root.ID, r, "goroutine %d's entry outlived its clean test", id)
+	}
+	for _, g := range s.records {
+		assert.NotSame(t, root, g.Root(), "record %v outlived its clean test", g)
+	}
 }

@@ -98,7 +98,9 @@ type owned struct {
 type sink struct {
 	mu       sync.Mutex
 	tests    map[uint64]*test              // by root ID
-	records  map[uint64]*custody.Goroutine // every record seen, until its test's verdict
+	records  map[uint64]*custody.Goroutine // records seen, until their goroutine exits or their test's verdict
+	gone     map[uint64]uint64             // the test root ID of each exited owned goroutine of a running or leaky test
+	roots    map[uint64]*custody.Goroutine // every checked test's root record, by ID
 	live     map[uint64]*owned             // owned goroutines still running
 	finished map[uint64]bool               // roots whose verdict is given
 	adopted  map[uint64]*custody.Goroutine // test roots by the ID of an owned goroutine started on a test's goroutine with another identity
@@ -112,6 +114,8 @@ func newSink() *sink {
 	return &sink{
 		tests:    map[uint64]*test{},
 		records:  map[uint64]*custody.Goroutine{},
+		gone:     map[uint64]uint64{},
+		roots:    map[uint64]*custody.Goroutine{},
 		live:     map[uint64]*owned{},
 		finished: map[uint64]bool{},
 		adopted:  map[uint64]*custody.Goroutine{},
@@ -216,6 +220,11 @@ func (s *sink) contextDone(g *custody.Goroutine, at time.Time, err error) {
 	}
 }
 
+// exited forgets the record of the owned goroutine g, which is returning,
+// keeping only the ID of its test: raw goroutines it started may outlive it,
+// and their labels name it. A test that starts millions of goroutines so
+// keeps 8 bytes for each, not its record.
+//
 //go:noinline
 func (s *sink) exited(g *custody.Goroutine) {
 	if g == nil {
@@ -224,6 +233,13 @@ func (s *sink) exited(g *custody.Goroutine) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	delete(s.live, g.ID)
+	if _, ok := s.records[g.ID]; !ok {
+		return
+	}
+	delete(s.records, g.ID)
+	if root := s.rootOf(g); s.roots[root.ID] != nil {
+		s.gone[g.ID] = root.ID
+	}
 }
 
 // remember records g and its ancestors so that labels naming them can be
@@ -293,5 +309,19 @@ func (s *sink) fromLabels(labels map[string]string) *custody.Goroutine {
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return s.records[id]
+	return s.labelled(id, labels)
+}
+
+// labelled returns the record with the ID id, which labels name: the
+// record itself while its goroutine runs, or after it exited a stand-in
+// with the name from the labels whose parent is its test's root. s.mu must
+// be held.
+func (s *sink) labelled(id uint64, labels map[string]string) *custody.Goroutine {
+	if rec := s.records[id]; rec != nil {
+		return rec
+	}
+	if root, ok := s.gone[id]; ok {
+		return &custody.Goroutine{ID: id, Name: labels[custody.LabelName], Parent: s.roots[root]}
+	}
+	return nil
 }

@@ -68,6 +68,11 @@ func (s *sink) verdict(t TB, root *custody.Goroutine, cfg *config) {
 				delete(s.adopted, id)
 			}
 		}
+		for id, r := range s.gone {
+			if r == root.ID {
+				delete(s.gone, id)
+			}
+		}
 	}
 	checker := tst.checker
 	s.mu.Unlock()
@@ -207,7 +212,7 @@ func (s *sink) belonging(root *custody.Goroutine, self uint64, cfg *config, all 
 		if err != nil {
 			continue
 		}
-		rec := s.records[id]
+		rec := s.labelled(id, g.Labels)
 		if rec == nil || s.rootOf(rec) != root {
 			continue
 		}

@@ -98,13 +98,14 @@
 // eight to ten rounds of the project's benchratio tool on a two-core
 // virtual machine whose go statement takes 0.5µs to 0.85µs from one run to
 // the next, so the ratios move by about ±1 (lowest and highest median of
-// four runs):
+// four to six runs; verify's of the two since the oracle forgets the
+// records of goroutines that exited):
 //
 //	         ratio to raw   allocs
 //	raw      1.00x           1
 //	off      1.0x–1.25x      1
 //	observe  5.1x–6.8x      12
-//	verify   8.9x–10.5x     12
+//	verify   7.5x–7.6x      12
 //
 // Observe is over the 3x budget that DESIGN.md sets, and no implementation
 // of this package's contract can meet it on that machine.

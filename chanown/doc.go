@@ -49,8 +49,8 @@
 // In BenchmarkSendRecv (one producer, one consumer, capacity 64), measured
 // with benchratio on a noisy 2-core machine, that is 1.1–1.5× a raw
 // channel's time in off and observe modes alike in most runs, and up to
-// 1.85× in the noisiest (medians; single rounds ranged from 0.85× to
-// 1.75×), with no allocation: a successful operation records nothing.
+// 1.85× in the noisiest (medians of benchratio's rounds), with no
+// allocation: a successful operation records nothing.
 // Verify mode, with the oracle installed, also allocates a waiting record
 // for each operation that blocks with an identity in its context: 1.8–2.8×
 // raw, and about 4 bytes per send and receive in the benchmark, where few

@@ -204,7 +204,8 @@ func TestRawGoroutineOfExitedOwnedGoroutine(t *testing.T) {
 		s.mu.Lock()
 		defer s.mu.Unlock()
 		_, kept := s.records[rec.ID]
-		return !kept && s.gone[rec.ID] == rec.Root().ID
+		parent, gone := s.gone[rec.ID]
+		return !kept && gone && parent == rec.Parent
 	}, 5*time.Second, time.Millisecond, "the record is forgotten when the goroutine exits")
 	fake.finish()
 	close(release)
@@ -215,7 +216,7 @@ func TestRawGoroutineOfExitedOwnedGoroutine(t *testing.T) {
 	assert.Contains(t, v, "owner chain: parent ← TestRawChild")
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	assert.Equal(t, rec.Root().ID, s.gone[rec.ID], "kept while the test's leak may still report")
+	assert.Same(t, rec.Parent, s.gone[rec.ID], "kept while the test's leak may still report")
 }
 
 // TestExitedRecordsAreForgotten: a clean test leaves nothing of its
@@ -235,10 +236,73 @@ func TestExitedRecordsAreForgotten(t *testing.T) {
 	s := theSink()
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	for id, r := range s.gone {
-		assert.NotEqual(t, root.ID, r, "goroutine %d's entry outlived its clean test", id)
+	for id, parent := range s.gone {
+		assert.NotSame(t, root, s.rootOf(&custody.Goroutine{ID: id, Parent: parent}),
+			"goroutine %d's entry outlived its clean test", id)
 	}
 	for _, g := range s.records {
 		assert.NotSame(t, root, g.Root(), "record %v outlived its clean test", g)
+	}
+}
+
+// TestOwnerChainOfExitedGoroutine: the raw goroutine a Group member left
+// behind is reported with the whole chain of its exited owner.
+func TestOwnerChainOfExitedGoroutine(t *testing.T) {
+	fake := newFake("TestChain")
+	ctx := Check(fake, Settle(50*time.Millisecond))
+	release := make(chan struct{})
+	innerDone := make(chan struct{})
+	safego.Go(ctx, "outer", func(ctx context.Context) {
+		g, _ := safego.WithContext(ctx, "crawl")
+		g.Go("inner", func(context.Context) error {
+			go func() { <-release }() // raw: outlives inner
+			return nil
+		})
+		_ = g.Wait()
+		close(innerDone)
+		<-release
+	})
+	<-innerDone
+	fake.finish()
+	close(release)
+	assert.Contains(t, fake.verdict(), "owner chain: inner ← crawl ← outer ← TestChain")
+}
+
+// TestNothingKeptAfterCleanVerdict: goroutines that keep running after
+// their test's clean verdict (let go with IgnoreTopFunction) and start
+// owned goroutines leave nothing behind in the oracle.
+func TestNothingKeptAfterCleanVerdict(t *testing.T) {
+	fake := newFake("TestLetGo")
+	ctx := Check(fake, Settle(20*time.Millisecond),
+		IgnoreTopFunction("github.com/custody-go/custody/oracle.parkIgnoringContext"))
+	root := custody.FromContext(ctx)
+	release, spawn := make(chan struct{}), make(chan struct{})
+	safego.Go(ctx, "let-go", func(ctx context.Context) {
+		parkIgnoringContext(spawn)
+		for range 10 {
+			done := make(chan struct{})
+			safego.Go(ctx, "short", func(context.Context) { close(done) })
+			<-done
+		}
+		parkIgnoringContext(release)
+	})
+	safego.Go(ctx, "parked", func(context.Context) { parkIgnoringContext(release) })
+	other := newFake("TestOther") // another checked test keeps the oracle installed
+	Check(other, Settle(20*time.Millisecond))
+	defer func() {
+		close(release)
+		other.finish()
+		assert.Empty(t, other.verdict())
+	}()
+	fake.finish()
+	require.Empty(t, fake.verdict(), "both goroutines are let go")
+	close(spawn) // the first goroutine starts its children after the verdict
+	time.Sleep(50 * time.Millisecond)
+	s := theSink()
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for id, parent := range s.gone {
+		assert.NotSame(t, root, s.rootOf(&custody.Goroutine{ID: id, Parent: parent}),
+			"goroutine %d's entry outlived its clean test", id)
 	}
 }

@@ -77,7 +77,6 @@ func Check(t TB, opts ...Option) context.Context {
 	}
 	s.mu.Lock()
 	s.records[root.ID] = root
-	s.roots[root.ID] = root
 	s.tests[root.ID] = &test{root: root, cfg: cfg, checker: self.ID}
 	s.mu.Unlock()
 

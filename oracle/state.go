@@ -99,8 +99,8 @@ type sink struct {
 	mu       sync.Mutex
 	tests    map[uint64]*test              // by root ID
 	records  map[uint64]*custody.Goroutine // records seen, until their goroutine exits or their test's verdict
-	gone     map[uint64]uint64             // the test root ID of each exited owned goroutine of a running or leaky test
-	roots    map[uint64]*custody.Goroutine // every checked test's root record, by ID
+	gone     map[uint64]*custody.Goroutine // the parent record of each exited owned goroutine of a running or leaky test
+	leaky    map[uint64]bool               // roots whose verdict reported leaks
 	live     map[uint64]*owned             // owned goroutines still running
 	finished map[uint64]bool               // roots whose verdict is given
 	adopted  map[uint64]*custody.Goroutine // test roots by the ID of an owned goroutine started on a test's goroutine with another identity
@@ -114,8 +114,8 @@ func newSink() *sink {
 	return &sink{
 		tests:    map[uint64]*test{},
 		records:  map[uint64]*custody.Goroutine{},
-		gone:     map[uint64]uint64{},
-		roots:    map[uint64]*custody.Goroutine{},
+		gone:     map[uint64]*custody.Goroutine{},
+		leaky:    map[uint64]bool{},
 		live:     map[uint64]*owned{},
 		finished: map[uint64]bool{},
 		adopted:  map[uint64]*custody.Goroutine{},
@@ -221,9 +221,10 @@ func (s *sink) contextDone(g *custody.Goroutine, at time.Time, err error) {
 }
 
 // exited forgets the record of the owned goroutine g, which is returning,
-// keeping only the ID of its test: raw goroutines it started may outlive it,
-// and their labels name it. A test that starts millions of goroutines so
-// keeps 8 bytes for each, not its record.
+// keeping only a pointer to its parent while its test runs (or after the
+// test leaked): raw goroutines g started may outlive it, and their labels
+// name it. A test that starts millions of goroutines so keeps a map entry
+// for each (two if the test adopted it), not its record.
 //
 //go:noinline
 func (s *sink) exited(g *custody.Goroutine) {
@@ -237,8 +238,8 @@ func (s *sink) exited(g *custody.Goroutine) {
 		return
 	}
 	delete(s.records, g.ID)
-	if root := s.rootOf(g); s.roots[root.ID] != nil {
-		s.gone[g.ID] = root.ID
+	if root := s.rootOf(g); s.tests[root.ID] != nil || s.leaky[root.ID] {
+		s.gone[g.ID] = g.Parent
 	}
 }
 
@@ -314,14 +315,13 @@ func (s *sink) fromLabels(labels map[string]string) *custody.Goroutine {
 
 // labelled returns the record with the ID id, which labels name: the
 // record itself while its goroutine runs, or after it exited a stand-in
-// with the name from the labels whose parent is its test's root. s.mu must
-// be held.
+// with the name from the labels and the record's parent. s.mu must be held.
 func (s *sink) labelled(id uint64, labels map[string]string) *custody.Goroutine {
 	if rec := s.records[id]; rec != nil {
 		return rec
 	}
-	if root, ok := s.gone[id]; ok {
-		return &custody.Goroutine{ID: id, Name: labels[custody.LabelName], Parent: s.roots[root]}
+	if parent, ok := s.gone[id]; ok {
+		return &custody.Goroutine{ID: id, Name: labels[custody.LabelName], Parent: parent}
 	}
 	return nil
 }

@@ -63,16 +63,18 @@ func (s *sink) verdict(t TB, root *custody.Goroutine, cfg *config) {
 				delete(s.live, id)
 			}
 		}
+		for id, parent := range s.gone { // before the adoptions, which rootOf reads
+			if s.rootOf(&custody.Goroutine{ID: id, Parent: parent}) == root {
+				delete(s.gone, id)
+			}
+		}
 		for id, r := range s.adopted {
 			if r == root {
 				delete(s.adopted, id)
 			}
 		}
-		for id, r := range s.gone {
-			if r == root.ID {
-				delete(s.gone, id)
-			}
-		}
+	} else {
+		s.leaky[root.ID] = true
 	}
 	checker := tst.checker
 	s.mu.Unlock()

@@ -14,10 +14,6 @@ type config struct {
 	tracerProvider trace.TracerProvider
 	meterProvider  metric.MeterProvider
 	cancelGrace    time.Duration
-
-	// Whether the providers are the global ones, looked up by newConfig:
-	// no option set them.
-	globalTracerProvider, globalMeterProvider bool
 }
 
 // An Option configures [Install] or [NewSink].
@@ -35,10 +31,8 @@ func (f optionFunc) apply(c *config) { f(c) }
 // spans, because the global provider delegates to it.
 func newConfig(opts ...Option) config {
 	c := config{
-		tracerProvider:       otel.GetTracerProvider(),
-		meterProvider:        otel.GetMeterProvider(),
-		globalTracerProvider: true,
-		globalMeterProvider:  true,
+		tracerProvider: otel.GetTracerProvider(),
+		meterProvider:  otel.GetMeterProvider(),
 	}
 	for _, o := range opts {
 		if o != nil {
@@ -54,7 +48,7 @@ func newConfig(opts ...Option) config {
 func WithTracerProvider(tp trace.TracerProvider) Option {
 	return optionFunc(func(c *config) {
 		if tp != nil {
-			c.tracerProvider, c.globalTracerProvider = tp, false
+			c.tracerProvider = tp
 		}
 	})
 }
@@ -65,7 +59,7 @@ func WithTracerProvider(tp trace.TracerProvider) Option {
 func WithMeterProvider(mp metric.MeterProvider) Option {
 	return optionFunc(func(c *config) {
 		if mp != nil {
-			c.meterProvider, c.globalMeterProvider = mp, false
+			c.meterProvider = mp
 		}
 	})
 }

@@ -61,12 +61,6 @@ func newSink(opts ...Option) *sink {
 		metric.WithInstrumentationVersion(Version),
 		metric.WithSchemaURL(semconv.SchemaURL)), s.goroutineOpts)
 	s.tracerProvider, s.meterProvider = c.tracerProvider, c.meterProvider
-	if c.globalTracerProvider {
-		s.tracerProvider = nil
-	}
-	if c.globalMeterProvider {
-		s.meterProvider = nil
-	}
 	return s
 }
 
@@ -78,9 +72,7 @@ type sink struct {
 	goroutineOpts *optsCache // by goroutine name
 	chanOpts      *optsCache // by channel name
 
-	// The providers, for Flush; nil for a global one, which Flush looks up
-	// again: the global provider delegates to the one an application
-	// registers later, but has no ForceFlush method of its own.
+	// The providers, for Flush.
 	tracerProvider trace.TracerProvider
 	meterProvider  metric.MeterProvider
 }
@@ -304,17 +296,19 @@ func endSpan(span trace.Span, e *custody.Event) {
 	span.End(trace.WithTimestamp(e.Time))
 }
 
-// Flush asks the providers to export what they hold now (the SDK's have a
-// ForceFlush method; others are skipped), so that the span and the count of
-// a panic reach the backend before the panic, raised again, ends the
-// process: safego calls it through [custody.Flush], with a deadline. A
-// provider's error is reported to otel.Handle.
+// Flush asks the providers to export what they hold now, so that the span
+// and the count of a panic reach the backend before the panic, raised
+// again, ends the process: safego calls it through [custody.Flush], with a
+// deadline. A provider the bridge uses that cannot flush (it has no
+// ForceFlush method, as the SDK's have), such as the global placeholder
+// that forwards to a provider registered later, is replaced by the global
+// provider of the moment. A provider's error is reported to otel.Handle.
 func (s *sink) Flush(ctx context.Context) {
-	tp, mp := s.tracerProvider, s.meterProvider
-	if tp == nil {
+	var tp, mp any = s.tracerProvider, s.meterProvider
+	if _, ok := tp.(forceFlusher); !ok {
 		tp = otel.GetTracerProvider()
 	}
-	if mp == nil {
+	if _, ok := mp.(forceFlusher); !ok {
 		mp = otel.GetMeterProvider()
 	}
 	for _, p := range []any{tp, mp} {

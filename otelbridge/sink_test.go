@@ -523,3 +523,17 @@ func TestSpanAcrossUninstall(t *testing.T) {
 	assert.Equal(t, "straddler", first.Ended()[0].Name())
 	assert.Empty(t, second.spans.Ended(), "the span went to the provider that started it")
 }
+
+// TestFlushTheProviderInUse: a global SDK provider replaced after Install
+// still gets the spans, so it is the one flushed.
+func TestFlushTheProviderInUse(t *testing.T) {
+	t.Cleanup(func() { otel.SetTracerProvider(tracenoop.NewTracerProvider()) })
+	first := &flushCounter{SpanProcessor: tracetest.NewSpanRecorder()}
+	otel.SetTracerProvider(sdktrace.NewTracerProvider(sdktrace.WithSpanProcessor(first)))
+	defer otelbridge.Install()()
+	second := &flushCounter{SpanProcessor: tracetest.NewSpanRecorder()}
+	otel.SetTracerProvider(sdktrace.NewTracerProvider(sdktrace.WithSpanProcessor(second)))
+	custody.Flush(t.Context())
+	assert.Equal(t, int32(1), first.flushes.Load(), "the provider the spans go to is flushed")
+	assert.Zero(t, second.flushes.Load())
+}

@@ -98,8 +98,8 @@
 // eight to ten rounds of the project's benchratio tool on a two-core
 // virtual machine whose go statement takes 0.5µs to 0.85µs from one run to
 // the next, so the ratios move by about ±1 (lowest and highest median of
-// four to six runs; verify's of the two since the oracle forgets the
-// records of goroutines that exited):
+// four runs; for verify, of the two runs made after the oracle began to
+// forget the records of goroutines that exited):
 //
 //	         ratio to raw   allocs
 //	raw      1.00x           1

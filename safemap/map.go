@@ -50,9 +50,9 @@ import (
 // with custody off, Load costs about one atomic load more (1.0–1.1×) and
 // allocates nothing; Store costs about the same for a non-pointer value
 // (1.0×; 1.6× in one noisy run), whose box replaces sync.Map's interface
-// conversion, and one 8-byte allocation more (about +30%) for a pointer. In observe mode, which fingerprints
-// nothing, Load costs 1.1–1.2× and Store 1.3–1.9×, whatever the value
-// reaches. In verify mode Load costs 1.1×, or 3.5–5× for a small struct
+// conversion, and one 8-byte allocation more (about +30%) for a pointer.
+// In observe mode, which fingerprints nothing, Load costs 1.1–1.2× and
+// Store 1.3–1.9×, whatever the value reaches. In verify mode Load costs 1.1×, or 3.5–5× for a small struct
 // behind a pointer, whose fingerprint is checked; Store 1.3–1.7×, or 8–14×
 // for such a struct, which is fingerprinted, as is the value it replaces,
 // and whose store site is recorded.

@@ -27,17 +27,7 @@ import (
 func BenchmarkGo(b *testing.B) {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	var wg sync.WaitGroup
-	fn := func(context.Context) { wg.Done() }
-
-	b.Run("raw", func(b *testing.B) {
-		b.ReportAllocs()
-		for b.Loop() {
-			wg.Add(1)
-			go fn(ctx)
-			wg.Wait()
-		}
-	})
+	b.Run("raw", func(b *testing.B) { startAndWait(b, ctx, rawGo) })
 	for _, mode := range []custody.Mode{custody.Off, custody.Observe, custody.Verify} {
 		b.Run(mode.String(), func(b *testing.B) {
 			ctx := ctx
@@ -49,12 +39,7 @@ func BenchmarkGo(b *testing.B) {
 				// its verdict at the end also proves nothing leaked.
 				ctx = oracle.Check(b)
 			}
-			b.ReportAllocs()
-			for b.Loop() {
-				wg.Add(1)
-				safego.Go(ctx, "bench", fn)
-				wg.Wait()
-			}
+			startAndWait(b, ctx, ownedGo)
 		})
 	}
 }
@@ -65,27 +50,29 @@ func BenchmarkGo(b *testing.B) {
 func BenchmarkGoTraced(b *testing.B) {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	var wg sync.WaitGroup
-	fn := func(context.Context) { wg.Done() }
-
-	b.Run("raw", func(b *testing.B) {
-		b.ReportAllocs()
-		for b.Loop() {
-			wg.Add(1)
-			go fn(ctx)
-			wg.Wait()
-		}
-	})
+	b.Run("raw", func(b *testing.B) { startAndWait(b, ctx, rawGo) })
 	b.Run("observe", func(b *testing.B) {
 		defer installOTel(sdktrace.AlwaysSample(), true)()
-		b.ReportAllocs()
-		for b.Loop() {
-			wg.Add(1)
-			safego.Go(ctx, "bench", fn)
-			wg.Wait()
-		}
+		startAndWait(b, ctx, ownedGo)
 	})
 }
+
+// startAndWait has start run fn in a new goroutine, and waits for fn to
+// return, once per iteration.
+func startAndWait(b *testing.B, ctx context.Context, start func(context.Context, func(context.Context))) {
+	var wg sync.WaitGroup
+	fn := func(context.Context) { wg.Done() }
+	b.ReportAllocs()
+	for b.Loop() {
+		wg.Add(1)
+		start(ctx, fn)
+		wg.Wait()
+	}
+}
+
+func rawGo(ctx context.Context, fn func(context.Context)) { go fn(ctx) }
+
+func ownedGo(ctx context.Context, fn func(context.Context)) { safego.Go(ctx, "bench", fn) }
 
 // installOTel installs the OpenTelemetry bridge on SDK providers: a
 // TracerProvider with sampler and, if exporting, a batch span processor to
@@ -120,29 +107,18 @@ func installOTel(sampler sdktrace.Sampler, exporting bool) (uninstall func()) {
 func BenchmarkGoObserveFloor(b *testing.B) {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	var wg sync.WaitGroup
-	fn := func(context.Context) { wg.Done() }
 	tp := sdktrace.NewTracerProvider(sdktrace.WithSampler(sdktrace.NeverSample()))
 	defer func() { _ = tp.Shutdown(context.Background()) }()
 	tracer := tp.Tracer("bench")
 	var id uint64 = 1 << 20 // a realistic id: its string does not fit in a byte
 
-	b.Run("raw", func(b *testing.B) {
-		b.ReportAllocs()
-		for b.Loop() {
-			wg.Add(1)
-			go fn(ctx)
-			wg.Wait()
-		}
-	})
+	b.Run("raw", func(b *testing.B) { startAndWait(b, ctx, rawGo) })
 	for _, part := range []struct {
 		name          string
 		labels, clock bool
 	}{{"span", false, false}, {"span+labels", true, false}, {"span+labels+clock", true, true}} {
 		b.Run(part.name, func(b *testing.B) {
-			b.ReportAllocs()
-			for b.Loop() {
-				wg.Add(1)
+			startAndWait(b, ctx, func(ctx context.Context, fn func(context.Context)) {
 				var start time.Time
 				if part.clock {
 					start = time.Now()
@@ -163,17 +139,11 @@ func BenchmarkGoObserveFloor(b *testing.B) {
 					}
 					span.End()
 				}()
-				wg.Wait()
-			}
+			})
 		})
 	}
 	b.Run("observe", func(b *testing.B) {
 		defer installOTel(sdktrace.NeverSample(), false)()
-		b.ReportAllocs()
-		for b.Loop() {
-			wg.Add(1)
-			safego.Go(ctx, "bench", fn)
-			wg.Wait()
-		}
+		startAndWait(b, ctx, ownedGo)
 	})
 }

@@ -41,11 +41,9 @@ func acquire() *sink {
 	defer global.mu.Unlock()
 	if global.refs == 0 {
 		enableTracebackLabels()
-		prev := custody.CurrentSink()
-		if prev == s {
-			prev = nil // left installed by restores out of order: do not receive every event twice
-		}
-		global.restore = custody.SetSink(custody.Tee(prev, s))
+		// Tee drops s if restores out of order left it installed, alone or
+		// in a tee: it must not receive every event twice.
+		global.restore = custody.SetSink(custody.Tee(custody.CurrentSink(), s))
 	}
 	global.refs++
 	return s

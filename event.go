@@ -1,44 +1,43 @@
 package custody
 
-import (
-	"time"
-)
+import "time"
 
 // An Event is one thing that happened to an owned goroutine, channel or map,
-// as a wrapper reports it to the active [Sink]. Which fields are set depends
-// on the Kind (see each Kind's comment); fields that do not apply are zero.
-// Sinks must not modify an Event's Stack.
+// as a wrapper reports it to the installed sinks. Each field means one thing;
+// a field that does not apply to the Kind is zero. Sinks must not modify
+// what an Event points to.
 type Event struct {
 	Kind Kind
 	Time time.Time
-	// Site is where the operation happened: the spawn, the close, the send,
-	// the load.
-	Site Site
-	// Goroutine is the record of the goroutine the event is about (for
-	// goroutine kinds) or of the one that performed the operation. It is nil
-	// for an operation done outside any owned goroutine or identity.
+	// Goroutine is the owned goroutine the event is about, for the
+	// Goroutine kinds, or else the identity that performed the operation;
+	// nil when it has none.
 	Goroutine *Goroutine
-	// Object names the channel, or the map key (formatted with %v), involved.
-	Object string
-	// Owner is the owner of the channel involved.
-	Owner *Goroutine
-	// Made is where the channel or map value involved was made or stored.
-	Made Site
-	// Other, OtherGoroutine and OtherTime describe the earlier operation the
-	// event refers to: the first close, the store of a zero, the new owner of
-	// a handoff.
-	Other          Site
-	OtherGoroutine *Goroutine
-	OtherTime      time.Time
-	// Latency is the time from a goroutine's context being done to the
-	// event.
-	Latency time.Duration
-	// Value is the panic value of a GoroutinePanicked event.
-	Value any
-	// Err is the context's error for goroutine kinds, or the error an
-	// operation returned.
-	Err error
-	// Stack is the stack of the operation, in verify mode, and of the panic
-	// for GoroutinePanicked.
+	// Site is where it happened: the spawn of a goroutine, or the line that
+	// made, sent on, closed or handed off a channel, or stored or loaded a
+	// map value.
+	Site Site
+	// Stack is the stack at Site, in verify mode; for GoroutinePanicked,
+	// in any mode, the stack of the panic.
 	Stack Stack
+	// Object is the channel's name, or the map key formatted with %v.
+	Object string
+	// Owner is the channel's owner when the operation began.
+	Owner *Goroutine
+	// NewOwner is the owner a ChanHandoff passed the channel to.
+	NewOwner *Goroutine
+	// Made is where the channel was made.
+	Made Site
+	// Earlier is the earlier operation this one refers to: the first close
+	// of a channel sent on or closed again after it, or the store of a map
+	// value that was zero when loaded or was changed after it was stored.
+	Earlier *Event
+	// Latency is how long after its context was done the goroutine still
+	// ran: until the event, for GoroutineIgnoredCancel; until it returned,
+	// for GoroutineExited (zero if the context was not done).
+	Latency time.Duration
+	// Value is the value a goroutine panicked with.
+	Value any
+	// Err is the goroutine's context's error, once it is done.
+	Err error
 }

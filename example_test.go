@@ -6,30 +6,27 @@ import (
 	"os"
 
 	"github.com/custody-go/custody"
+	"github.com/custody-go/custody/chanown"
 )
 
 // A service without OpenTelemetry logs what custody sees through log/slog.
 func ExampleNewLogSink() {
 	logger := slog.New(slog.NewTextHandler(os.Stdout, &slog.HandlerOptions{
 		ReplaceAttr: func(_ []string, a slog.Attr) slog.Attr {
-			if a.Key == slog.TimeKey || a.Key == "site" || a.Key == "goroutine_id" {
+			switch a.Key {
+			case slog.TimeKey, "site", "goroutine_id", "earlier_site", "since_earlier", "made":
 				return slog.Attr{} // keep the output stable for this example
 			}
 			return a
 		},
 	}))
-	restore := custody.SetSink(custody.NewLogSink(logger))
-	defer restore()
+	uninstall := custody.Install(custody.NewLogSink(logger))
+	defer uninstall()
 
-	owner := custody.NewGoroutine(nil, "checkout", custody.Caller(0))
-	// A wrapper reports a double close like this one.
-	custody.Emit(context.Background(), &custody.Event{
-		Kind:           custody.ChanDoubleClose,
-		Goroutine:      owner,
-		Object:         "payment-results",
-		Owner:          owner,
-		OtherGoroutine: owner,
-	})
+	ctx := custody.NewContext(context.Background(), "checkout")
+	results := chanown.Make[int](ctx, "payment-results", 1)
+	results.Close(ctx)
+	results.Close(ctx) // a bug: the second close is refused and logged
 	// Output:
-	// level=ERROR msg=chan.double_close goroutine=checkout object=payment-results owner=checkout other_goroutine=checkout
+	// level=ERROR msg=chan.double_close goroutine=checkout object=payment-results owner=checkout earlier_goroutine=checkout
 }

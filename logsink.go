@@ -5,14 +5,13 @@ import (
 	"log/slog"
 )
 
-// NewLogSink returns a [Sink] that writes each event as one structured
-// record to l (slog.Default() when l is nil), so that a service without
-// OpenTelemetry still sees what custody saw. The message is the kind's name;
-// attributes are set only when they apply. Lifecycle events (spawned,
-// exited, made, closed, handoff, context done, zero stored) are logged at
-// debug level, suspicious ones (ignored cancellation, close by a non-owner,
-// zero loaded) at warn, and faults (panic, send after close, double close,
-// mutation after store) at error. The sink asks for [Observe] mode.
+// NewLogSink returns a [Sink] that writes each event as one record to l
+// (slog.Default() when l is nil), so that a service without OpenTelemetry
+// still sees what custody saw. The message is the kind's name; attributes
+// appear when they apply. Lifecycle events are logged at debug level,
+// suspicious ones (ignored cancellation, close by a non-owner, zero loaded)
+// at warn, and faults (panic, send after close, double close, mutation after
+// store) at error.
 func NewLogSink(l *slog.Logger) Sink {
 	return logSink{l: l}
 }
@@ -43,17 +42,20 @@ func (s logSink) Emit(ctx context.Context, e Event) {
 	if e.Owner != nil {
 		attrs = append(attrs, slog.String("owner", e.Owner.Name))
 	}
-	if !e.Made.IsZero() {
+	if e.NewOwner != nil {
+		attrs = append(attrs, slog.String("new_owner", e.NewOwner.Name))
+	}
+	if e.Made != 0 {
 		attrs = append(attrs, slog.String("made", e.Made.String()))
 	}
-	if !e.Other.IsZero() {
-		attrs = append(attrs, slog.String("other_site", e.Other.String()))
-	}
-	if e.OtherGoroutine != nil {
-		attrs = append(attrs, slog.String("other_goroutine", e.OtherGoroutine.Name))
-	}
-	if !e.OtherTime.IsZero() && !e.Time.IsZero() {
-		attrs = append(attrs, slog.Duration("since_other", e.Time.Sub(e.OtherTime)))
+	if p := e.Earlier; p != nil {
+		attrs = append(attrs, slog.String("earlier_site", p.Site.String()))
+		if p.Goroutine != nil {
+			attrs = append(attrs, slog.String("earlier_goroutine", p.Goroutine.Name))
+		}
+		if !p.Time.IsZero() && !e.Time.IsZero() {
+			attrs = append(attrs, slog.Duration("since_earlier", e.Time.Sub(p.Time)))
+		}
 	}
 	if e.Latency != 0 {
 		attrs = append(attrs, slog.Duration("latency", e.Latency))

@@ -6,17 +6,19 @@ import (
 
 	"github.com/custody-go/custody"
 	"github.com/custody-go/custody/chanown"
+	"github.com/custody-go/custody/internal/core"
+	"github.com/custody-go/custody/internal/sinktest"
 	"github.com/custody-go/custody/oracle"
 )
 
 // discard is a Sink of a chosen mode that drops every event; the lead
 // switches the observe and verify benchmarks to the real sinks once they
 // land.
-type discard struct{ mode custody.Mode }
+type discard struct{ mode core.Mode }
 
 func (discard) Emit(context.Context, custody.Event) {}
 
-func (d discard) Mode() custody.Mode { return d.mode }
+func (d discard) Mode() core.Mode { return d.mode }
 
 // BenchmarkSendRecv measures one send and one receive through a buffered
 // channel, with one producer (the benchmark loop) and one consumer
@@ -43,13 +45,13 @@ func BenchmarkSendRecv(b *testing.B) {
 		close(ch)
 		<-done
 	})
-	for _, mode := range []custody.Mode{custody.Off, custody.Observe, custody.Verify} {
+	for _, mode := range []core.Mode{core.Off, core.Observe, core.Verify} {
 		b.Run(mode.String(), func(b *testing.B) {
 			ctx, _ := identity(b.Context(), "bench")
 			switch mode {
-			case custody.Observe:
-				b.Cleanup(custody.SetSink(discard{mode}))
-			case custody.Verify:
+			case core.Observe:
+				b.Cleanup(sinktest.Set(discard{mode}))
+			case core.Verify:
 				ctx = oracle.Check(b) // the real oracle, with the benchmark as the checked test
 			}
 			c := chanown.Make[int](ctx, "bench", capacity)

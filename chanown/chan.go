@@ -8,6 +8,8 @@ import (
 	"time"
 
 	"github.com/custody-go/custody"
+	"github.com/custody-go/custody/internal/core"
+	"github.com/custody-go/custody/internal/spine"
 )
 
 // A Chan is a channel of T with a name, an owner and a memory of who closed
@@ -85,17 +87,17 @@ func Make[T any](ctx context.Context, name string, capacity int, opts ...Option)
 	}
 	owner := custody.FromContext(ctx)
 	c.owner.Store(owner)
-	mode := custody.Active()
-	if mode == custody.Off {
+	mode := spine.Mode()
+	if mode == core.Off {
 		return c
 	}
-	c.made = custody.Caller(1 + cfg.skip)
+	c.made = spine.Caller(1 + cfg.skip)
 	e := c.event(custody.ChanMade, c.made, owner)
 	e.Owner = owner
-	if mode == custody.Verify {
-		e.Stack = custody.Callers(1 + cfg.skip)
+	if mode == core.Verify {
+		e.Stack = spine.Callers(1 + cfg.skip)
 	}
-	custody.Emit(ctx, &e)
+	spine.Emit(ctx, &e)
 	return c
 }
 
@@ -116,7 +118,7 @@ func (c *Chan[T]) Send(ctx context.Context, v T) error {
 	c.mu.RLock()
 	if c.closed.Load() != nil {
 		c.mu.RUnlock()
-		return c.afterClose(ctx, opSend, custody.Active(), 1)
+		return c.afterClose(ctx, opSend, spine.Mode(), 1)
 	}
 	select {
 	case c.ch <- v:
@@ -126,7 +128,7 @@ func (c *Chan[T]) Send(ctx context.Context, v T) error {
 	}
 	closed, err := c.sendWait(ctx, v)
 	if closed {
-		return c.afterClose(ctx, opSend, custody.Active(), 1)
+		return c.afterClose(ctx, opSend, spine.Mode(), 1)
 	}
 	return err
 }
@@ -135,7 +137,7 @@ func (c *Chan[T]) Send(ctx context.Context, v T) error {
 // read mode and releases it.
 func (c *Chan[T]) sendWait(ctx context.Context, v T) (closed bool, err error) {
 	defer c.mu.RUnlock()
-	if custody.Active() == custody.Verify {
+	if spine.Mode() == core.Verify {
 		if g := custody.FromContext(ctx); g != nil {
 			defer wait(g, opSend, c, 3)()
 		}
@@ -160,7 +162,7 @@ func (c *Chan[T]) TrySend(v T) (bool, error) {
 	c.mu.RLock()
 	if c.closed.Load() != nil {
 		c.mu.RUnlock()
-		return false, c.afterClose(context.Background(), opSend, custody.Active(), 1)
+		return false, c.afterClose(context.Background(), opSend, spine.Mode(), 1)
 	}
 	select {
 	case c.ch <- v:
@@ -191,7 +193,7 @@ func (c *Chan[T]) Recv(ctx context.Context) (v T, ok bool, err error) {
 
 // recvWait is the blocking half of Recv.
 func (c *Chan[T]) recvWait(ctx context.Context) (v T, ok bool, err error) {
-	if custody.Active() == custody.Verify {
+	if spine.Mode() == core.Verify {
 		if g := custody.FromContext(ctx); g != nil {
 			defer wait(g, opRecv, c, 3)()
 		}
@@ -231,10 +233,10 @@ func (c *Chan[T]) Close(ctx context.Context) error {
 	if ctx == nil {
 		panic("chanown: nil context in Close of channel " + strconv.Quote(c.name))
 	}
-	mode := custody.Active()
+	mode := spine.Mode()
 	rec := unrecorded
-	if mode != custody.Off {
-		rec = &closeRecord{g: custody.FromContext(ctx), site: custody.Caller(1), time: time.Now()}
+	if mode != core.Off {
+		rec = &closeRecord{g: custody.FromContext(ctx), site: spine.Caller(1), time: time.Now()}
 	}
 	if !c.closed.CompareAndSwap(nil, rec) {
 		return c.afterClose(ctx, opClose, mode, 1)
@@ -243,20 +245,20 @@ func (c *Chan[T]) Close(ctx context.Context) error {
 	c.mu.Lock() // wait for released senders to leave
 	close(c.ch)
 	c.mu.Unlock()
-	if mode == custody.Off {
+	if mode == core.Off {
 		return nil
 	}
 	owner := c.owner.Load()
 	e := c.event(custody.ChanClosed, rec.site, rec.g)
 	e.Time = rec.time
 	e.Owner = owner
-	if mode == custody.Verify {
-		e.Stack = custody.Callers(1)
+	if mode == core.Verify {
+		e.Stack = spine.Callers(1)
 	}
-	custody.Emit(ctx, &e)
+	spine.Emit(ctx, &e)
 	if owner != nil && rec.g != owner {
 		e.Kind = custody.ChanCloseByNonOwner
-		custody.Emit(ctx, &e)
+		spine.Emit(ctx, &e)
 	}
 	return nil
 }
@@ -264,7 +266,7 @@ func (c *Chan[T]) Close(ctx context.Context) error {
 // afterClose builds the error of a send or close that found the channel
 // closed, and reports it. skip is the number of frames between afterClose's
 // caller and the user's call.
-func (c *Chan[T]) afterClose(ctx context.Context, op string, mode custody.Mode, skip int) error {
+func (c *Chan[T]) afterClose(ctx context.Context, op string, mode core.Mode, skip int) error {
 	first := c.closed.Load()
 	err := &CloseError{
 		Chan:      c.name,
@@ -273,10 +275,10 @@ func (c *Chan[T]) afterClose(ctx context.Context, op string, mode custody.Mode, 
 		CloseSite: first.site,
 		ClosedAt:  first.time,
 	}
-	if mode == custody.Off {
+	if mode == core.Off {
 		return err
 	}
-	err.Site = custody.Caller(skip + 1)
+	err.Site = spine.Caller(skip + 1)
 	err.Time = time.Now()
 	kind := custody.ChanSendAfterClose
 	if op == opClose {
@@ -285,21 +287,18 @@ func (c *Chan[T]) afterClose(ctx context.Context, op string, mode custody.Mode, 
 	e := c.event(kind, err.Site, custody.FromContext(ctx))
 	e.Time = err.Time
 	e.Owner = c.owner.Load()
-	e.Other = first.site
-	e.OtherGoroutine = first.g
-	e.OtherTime = first.time
-	e.Err = err
-	if mode == custody.Verify {
-		e.Stack = custody.Callers(skip + 1)
+	e.Earlier = &custody.Event{Kind: custody.ChanClosed, Time: first.time, Goroutine: first.g, Site: first.site, Made: c.made}
+	if mode == core.Verify {
+		e.Stack = spine.Callers(skip + 1)
 	}
-	custody.Emit(ctx, &e)
+	spine.Emit(ctx, &e)
 	return err
 }
 
 // Handoff passes ownership of the channel from the identity ctx carries to
 // the one to carries, typically a producer goroutine that will send on the
 // channel and close it. It is reported as [custody.ChanHandoff] with the
-// previous owner as Event.Owner, the new one as Event.OtherGoroutine and the
+// previous owner as Event.Owner, the new one as Event.NewOwner and the
 // caller as Event.Goroutine.
 //
 // A handoff by a goroutine that is not the owner still takes effect: the
@@ -315,17 +314,17 @@ func (c *Chan[T]) Handoff(ctx, to context.Context) {
 	}
 	next := custody.FromContext(to)
 	prev := c.owner.Swap(next)
-	mode := custody.Active()
-	if mode == custody.Off {
+	mode := spine.Mode()
+	if mode == core.Off {
 		return
 	}
-	e := c.event(custody.ChanHandoff, custody.Caller(1), custody.FromContext(ctx))
+	e := c.event(custody.ChanHandoff, spine.Caller(1), custody.FromContext(ctx))
 	e.Owner = prev
-	e.OtherGoroutine = next
-	if mode == custody.Verify {
-		e.Stack = custody.Callers(1)
+	e.NewOwner = next
+	if mode == core.Verify {
+		e.Stack = spine.Callers(1)
 	}
-	custody.Emit(ctx, &e)
+	spine.Emit(ctx, &e)
 }
 
 // Name returns the channel's name, as given to [Make].

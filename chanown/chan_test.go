@@ -12,20 +12,23 @@ import (
 
 	"github.com/custody-go/custody"
 	"github.com/custody-go/custody/chanown"
+	"github.com/custody-go/custody/internal/core"
 	"github.com/custody-go/custody/internal/sinktest"
+	"github.com/custody-go/custody/internal/spine"
+	"github.com/custody-go/custody/internal/waits"
 )
 
 // identity returns a copy of ctx carrying a fresh root record named name.
 func identity(ctx context.Context, name string) (context.Context, *custody.Goroutine) {
-	g := custody.NewGoroutine(nil, name, custody.Caller(1))
-	return custody.NewContext(ctx, g), g
+	g := spine.NewGoroutine(nil, name, spine.Caller(1))
+	return spine.WithRecord(ctx, g), g
 }
 
 func TestMake(t *testing.T) {
-	r := sinktest.Install(t, custody.Verify)
+	r := sinktest.Install(t, core.Verify)
 	ctx, owner := identity(t.Context(), "owner")
 
-	c, here := chanown.Make[int](ctx, "results", 3), custody.Caller(0)
+	c, here := chanown.Make[int](ctx, "results", 3), spine.Caller(0)
 
 	assert.Equal(t, "results", c.Name())
 	assert.Equal(t, 3, c.Cap())
@@ -45,12 +48,12 @@ func TestMake(t *testing.T) {
 }
 
 func TestMakeObserveHasNoStack(t *testing.T) {
-	r := sinktest.Install(t, custody.Observe)
+	r := sinktest.Install(t, core.Observe)
 	chanown.Make[int](t.Context(), "x", 0)
 	es := r.Take()
 	require.Len(t, es, 1)
 	assert.Nil(t, es[0].Owner, "t.Context() carries no identity: the channel is unowned")
-	assert.False(t, es[0].Made.IsZero())
+	assert.False(t, (es[0].Made == 0))
 	assert.Empty(t, es[0].Stack)
 }
 
@@ -66,8 +69,8 @@ func makeResults(ctx context.Context) *chanown.Chan[int] {
 }
 
 func TestCallerSkip(t *testing.T) {
-	r := sinktest.Install(t, custody.Observe)
-	_, here := makeResults(t.Context()), custody.Caller(0)
+	r := sinktest.Install(t, core.Observe)
+	_, here := makeResults(t.Context()), spine.Caller(0)
 	es := r.Take()
 	require.Len(t, es, 1)
 	assert.Equal(t, here.String(), es[0].Made.String())
@@ -75,7 +78,7 @@ func TestCallerSkip(t *testing.T) {
 	chanown.Make[int](t.Context(), "x", 1, chanown.CallerSkip(-3)) // treated as 0
 	es = r.Take()
 	require.Len(t, es, 1)
-	assert.Equal(t, "github.com/custody-go/custody/chanown_test.TestCallerSkip", es[0].Made.Function())
+	assert.Equal(t, "github.com/custody-go/custody/chanown_test.TestCallerSkip", es[0].Made.Frame().Function)
 }
 
 func TestBadInput(t *testing.T) {
@@ -151,14 +154,14 @@ func TestRange(t *testing.T) {
 }
 
 func TestSendAfterClose(t *testing.T) {
-	r := sinktest.Install(t, custody.Verify)
+	r := sinktest.Install(t, core.Verify)
 	ownerCtx, owner := identity(t.Context(), "owner")
 	senderCtx, sender := identity(t.Context(), "sender")
 	c := chanown.Make[int](ownerCtx, "results", 1)
 	require.NoError(t, c.Close(ownerCtx))
 	closeSite := r.Take()[1].Site
 
-	err, here := c.Send(senderCtx, 1), custody.Caller(0)
+	err, here := c.Send(senderCtx, 1), spine.Caller(0)
 
 	require.ErrorIs(t, err, chanown.ErrClosed)
 	var ce *chanown.CloseError
@@ -176,21 +179,20 @@ func TestSendAfterClose(t *testing.T) {
 	e := es[0]
 	assert.Same(t, sender, e.Goroutine)
 	assert.Same(t, owner, e.Owner)
-	assert.Same(t, owner, e.OtherGoroutine)
-	assert.Equal(t, closeSite, e.Other)
-	assert.Equal(t, ce.ClosedAt, e.OtherTime)
+	assert.Same(t, owner, e.Earlier.Goroutine)
+	assert.Equal(t, closeSite, e.Earlier.Site)
+	assert.Equal(t, ce.ClosedAt, e.Earlier.Time)
 	assert.Equal(t, ce.Site, e.Site)
-	assert.Same(t, ce, e.Err)
 	require.NotEmpty(t, e.Stack)
 	assert.Equal(t, "github.com/custody-go/custody/chanown_test.TestSendAfterClose", e.Stack.Frames()[0].Function)
 
 	ok, err, here := func() (bool, error, custody.Site) {
 		ok, err := c.TrySend(2)
-		return ok, err, custody.Caller(0)
+		return ok, err, spine.Caller(0)
 	}()
 	assert.False(t, ok)
 	require.ErrorAs(t, err, &ce)
-	assert.Equal(t, here.Line()-1, ce.Site.Line(), "TrySend's site is its caller")
+	assert.Equal(t, here.Frame().Line-1, ce.Site.Frame().Line, "TrySend's site is its caller")
 	es = r.Take()
 	require.Equal(t, []custody.Kind{custody.ChanSendAfterClose}, sinktest.Kinds(es))
 	assert.Nil(t, es[0].Goroutine, "TrySend has no context")
@@ -205,19 +207,19 @@ func TestSendAfterCloseOff(t *testing.T) {
 	var ce *chanown.CloseError
 	require.ErrorAs(t, err, &ce)
 	assert.True(t, ce.ClosedAt.IsZero(), "nothing is recorded with custody off")
-	assert.True(t, ce.Site.IsZero())
+	assert.True(t, (ce.Site == 0))
 	assert.Equal(t, `chanown: send on closed channel "results" (closer not recorded: custody was off when it was closed; install a custody sink to record closers)`, err.Error())
 }
 
 func TestDoubleClose(t *testing.T) {
-	r := sinktest.Install(t, custody.Observe)
+	r := sinktest.Install(t, core.Observe)
 	ctx, owner := identity(t.Context(), "owner")
 	c := chanown.Make[int](ctx, "results", 1)
 	require.NoError(t, c.Close(ctx))
 	first := r.Take()[1]
 	require.Equal(t, custody.ChanClosed, first.Kind)
 
-	err, here := c.Close(ctx), custody.Caller(0)
+	err, here := c.Close(ctx), spine.Caller(0)
 
 	require.ErrorIs(t, err, chanown.ErrClosed)
 	var ce *chanown.CloseError
@@ -228,9 +230,8 @@ func TestDoubleClose(t *testing.T) {
 	assert.Equal(t, here.String(), ce.Site.String())
 	es := r.Take()
 	require.Equal(t, []custody.Kind{custody.ChanDoubleClose}, sinktest.Kinds(es))
-	assert.Equal(t, first.Site, es[0].Other)
-	assert.Same(t, owner, es[0].OtherGoroutine)
-	assert.Same(t, ce, es[0].Err)
+	assert.Equal(t, first.Site, es[0].Earlier.Site)
+	assert.Same(t, owner, es[0].Earlier.Goroutine)
 	assert.Empty(t, es[0].Stack, "observe mode records no stacks")
 }
 
@@ -244,7 +245,7 @@ func TestDoubleCloseOff(t *testing.T) {
 }
 
 func TestCloseByNonOwner(t *testing.T) {
-	r := sinktest.Install(t, custody.Observe)
+	r := sinktest.Install(t, core.Observe)
 	ownerCtx, owner := identity(t.Context(), "owner")
 	otherCtx, other := identity(t.Context(), "other")
 	c := chanown.Make[int](ownerCtx, "results", 1)
@@ -268,7 +269,7 @@ func TestCloseByNonOwner(t *testing.T) {
 }
 
 func TestCloseByOwnerOrOfUnownedIsNotReported(t *testing.T) {
-	r := sinktest.Install(t, custody.Observe)
+	r := sinktest.Install(t, core.Observe)
 	ownerCtx, _ := identity(t.Context(), "owner")
 	otherCtx, _ := identity(t.Context(), "other")
 
@@ -281,7 +282,7 @@ func TestCloseByOwnerOrOfUnownedIsNotReported(t *testing.T) {
 }
 
 func TestHandoff(t *testing.T) {
-	r := sinktest.Install(t, custody.Observe)
+	r := sinktest.Install(t, core.Observe)
 	ownerCtx, owner := identity(t.Context(), "owner")
 	producerCtx, producer := identity(t.Context(), "producer")
 	c := chanown.Make[int](ownerCtx, "results", 1)
@@ -294,15 +295,15 @@ func TestHandoff(t *testing.T) {
 	require.Equal(t, []custody.Kind{custody.ChanHandoff}, sinktest.Kinds(es))
 	assert.Same(t, owner, es[0].Goroutine)
 	assert.Same(t, owner, es[0].Owner, "Owner is the previous owner")
-	assert.Same(t, producer, es[0].OtherGoroutine, "OtherGoroutine is the new owner")
-	assert.Equal(t, "github.com/custody-go/custody/chanown_test.TestHandoff", es[0].Site.Function())
+	assert.Same(t, producer, es[0].NewOwner, "NewOwner is the new owner")
+	assert.Equal(t, "github.com/custody-go/custody/chanown_test.TestHandoff", es[0].Site.Frame().Function)
 
 	require.NoError(t, c.Close(producerCtx))
 	assert.Equal(t, []custody.Kind{custody.ChanClosed}, sinktest.Kinds(r.Take()), "the new owner's close is legitimate")
 }
 
 func TestHandoffByNonOwner(t *testing.T) {
-	r := sinktest.Install(t, custody.Observe)
+	r := sinktest.Install(t, core.Observe)
 	ownerCtx, owner := identity(t.Context(), "owner")
 	otherCtx, other := identity(t.Context(), "other")
 	producerCtx, producer := identity(t.Context(), "producer")
@@ -415,26 +416,26 @@ func TestDoneContextPrefersReadyOperation(t *testing.T) {
 
 func TestWaiting(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		sinktest.Install(t, custody.Verify)
+		sinktest.Install(t, core.Verify)
 		ownerCtx, owner := identity(t.Context(), "owner")
 		senderCtx, sender := identity(t.Context(), "sender")
 		receiverCtx, receiver := identity(t.Context(), "receiver")
-		c, made := chanown.Make[int](ownerCtx, "results", 1), custody.Caller(0)
+		c, made := chanown.Make[int](ownerCtx, "results", 1), spine.Caller(0)
 		require.NoError(t, c.Send(senderCtx, 1))
 
-		_, ok := chanown.Waiting(sender)
+		_, ok := waits.Of(sender)
 		assert.False(t, ok, "a send that did not block is not recorded")
 
 		var site custody.Site
 		errc := make(chan error)
 		go func() {
 			var err error
-			err, site = c.Send(senderCtx, 2), custody.Caller(0)
+			err, site = c.Send(senderCtx, 2), spine.Caller(0)
 			errc <- err
 		}()
 		time.Sleep(time.Second)
 		synctest.Wait()
-		w, ok := chanown.Waiting(sender)
+		w, ok := waits.Of(sender)
 		require.True(t, ok)
 		assert.Equal(t, "send", w.Op)
 		assert.Equal(t, "results", w.Chan)
@@ -450,7 +451,7 @@ func TestWaiting(t *testing.T) {
 		assert.Equal(t, 1, v)
 		require.NoError(t, <-errc)
 		assert.Equal(t, site.String(), w.Site.String())
-		_, ok = chanown.Waiting(sender)
+		_, ok = waits.Of(sender)
 		assert.False(t, ok, "the record is gone once the send returns")
 
 		_, _, err = c.Recv(ownerCtx) // drain
@@ -460,13 +461,13 @@ func TestWaiting(t *testing.T) {
 			errc <- err
 		}()
 		synctest.Wait()
-		w, ok = chanown.Waiting(receiver)
+		w, ok = waits.Of(receiver)
 		require.True(t, ok)
 		assert.Equal(t, "recv", w.Op)
 		assert.Equal(t, 0, w.Len)
 		require.NoError(t, c.Close(ownerCtx))
 		require.NoError(t, <-errc)
-		_, ok = chanown.Waiting(receiver)
+		_, ok = waits.Of(receiver)
 		assert.False(t, ok)
 	})
 }
@@ -478,7 +479,7 @@ func TestWaitingSharedRecord(t *testing.T) {
 	for _, first := range []string{"a", "b"} {
 		t.Run(first+" returns first", func(t *testing.T) {
 			synctest.Test(t, func(t *testing.T) {
-				sinktest.Install(t, custody.Verify)
+				sinktest.Install(t, core.Verify)
 				ctx, g := identity(t.Context(), "worker")
 				chans := map[string]*chanown.Chan[int]{
 					"a": chanown.Make[int](ctx, "a", 0),
@@ -492,20 +493,20 @@ func TestWaitingSharedRecord(t *testing.T) {
 					}()
 					synctest.Wait()
 				}
-				w, ok := chanown.Waiting(g)
+				w, ok := waits.Of(g)
 				require.True(t, ok)
 				assert.Equal(t, "b", w.Chan, "the latest to block")
 
 				second := map[string]string{"a": "b", "b": "a"}[first]
 				require.NoError(t, chans[first].Send(ctx, 1))
 				require.NoError(t, <-returned[first])
-				w, ok = chanown.Waiting(g)
+				w, ok = waits.Of(g)
 				require.True(t, ok, "the recv on %q is still blocked", second)
 				assert.Equal(t, second, w.Chan)
 
 				require.NoError(t, chans[second].Close(ctx))
 				require.NoError(t, <-returned[second])
-				_, ok = chanown.Waiting(g)
+				_, ok = waits.Of(g)
 				assert.False(t, ok)
 			})
 		})
@@ -514,7 +515,7 @@ func TestWaitingSharedRecord(t *testing.T) {
 
 func TestWaitingNeedsVerify(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		sinktest.Install(t, custody.Observe)
+		sinktest.Install(t, core.Observe)
 		ctx, g := identity(t.Context(), "receiver")
 		c := chanown.Make[int](ctx, "x", 0)
 		done := make(chan struct{})
@@ -523,7 +524,7 @@ func TestWaitingNeedsVerify(t *testing.T) {
 			_, _, _ = c.Recv(ctx)
 		}()
 		synctest.Wait()
-		_, ok := chanown.Waiting(g)
+		_, ok := waits.Of(g)
 		assert.False(t, ok, "observe mode keeps no waiting records")
 		require.NoError(t, c.Close(ctx))
 		<-done
@@ -531,9 +532,9 @@ func TestWaitingNeedsVerify(t *testing.T) {
 }
 
 func TestSendRecvAllocs(t *testing.T) {
-	for _, mode := range []custody.Mode{custody.Off, custody.Observe, custody.Verify} {
+	for _, mode := range []core.Mode{core.Off, core.Observe, core.Verify} {
 		t.Run(mode.String(), func(t *testing.T) {
-			if mode != custody.Off {
+			if mode != core.Off {
 				sinktest.Install(t, mode)
 			}
 			ctx, _ := identity(t.Context(), "owner")
@@ -551,7 +552,7 @@ func TestSendRecvAllocs(t *testing.T) {
 
 func TestBlockedSendAfterCloseSite(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		r := sinktest.Install(t, custody.Observe)
+		r := sinktest.Install(t, core.Observe)
 		ctx, sender := identity(t.Context(), "sender")
 		c := chanown.Make[int](t.Context(), "x", 0)
 		var (
@@ -561,7 +562,7 @@ func TestBlockedSendAfterCloseSite(t *testing.T) {
 		done := make(chan struct{})
 		go func() {
 			defer close(done)
-			err, here = c.Send(ctx, 1), custody.Caller(0)
+			err, here = c.Send(ctx, 1), spine.Caller(0)
 		}()
 		synctest.Wait()
 		require.NoError(t, c.Close(t.Context()))
@@ -582,7 +583,7 @@ func TestBlockedSendAfterCloseSite(t *testing.T) {
 			}
 		}
 		assert.Same(t, sender, after.Goroutine)
-		assert.Equal(t, closed.Time, after.OtherTime, "the events agree on when the channel was closed")
+		assert.Equal(t, closed.Time, after.Earlier.Time, "the events agree on when the channel was closed")
 		assert.False(t, after.Time.Before(closed.Time))
 	})
 }

@@ -70,7 +70,7 @@ func (e *CloseError) Error() string {
 			b.WriteString(" earlier")
 		}
 	}
-	if !e.Site.IsZero() {
+	if e.Site != 0 {
 		b.WriteString("; this ")
 		b.WriteString(e.Op)
 		b.WriteString(" at ")

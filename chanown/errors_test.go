@@ -12,8 +12,8 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/custody-go/custody"
 	"github.com/custody-go/custody/chanown"
+	"github.com/custody-go/custody/internal/core"
 	"github.com/custody-go/custody/internal/sinktest"
 )
 
@@ -34,7 +34,7 @@ func TestErrorGolden(t *testing.T) {
 		ownerCtx, _ := identity(t.Context(), "handle-payment")
 		closerCtx, _ := identity(t.Context(), "process-payment")
 		unowned := t.Context()
-		sink := func() func() { return custody.SetSink(sinktest.New(custody.Observe)) }
+		sink := func() func() { return sinktest.Set(sinktest.New(core.Observe)) }
 
 		restore := sink()
 		c := chanown.Make[int](ownerCtx, "payment-results", 1)

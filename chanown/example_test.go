@@ -9,6 +9,8 @@ import (
 
 	"github.com/custody-go/custody"
 	"github.com/custody-go/custody/chanown"
+	"github.com/custody-go/custody/internal/sinktest"
+	"github.com/custody-go/custody/internal/spine"
 )
 
 // The receiver-closes pattern: a consumer that needs only some of the
@@ -55,7 +57,7 @@ func Example_receiverCloses() {
 
 // A Chan made in a request handler's identity, ranged over by a consumer.
 func ExampleMake() {
-	ctx := custody.NewContext(context.Background(), custody.NewGoroutine(nil, "handle-order", custody.Caller(0)))
+	ctx := spine.WithRecord(context.Background(), spine.NewGoroutine(nil, "handle-order", spine.Caller(0)))
 	lines := chanown.Make[string](ctx, "order-lines", 2)
 	fmt.Println(lines.Name(), lines.Cap(), lines.Owner().Name)
 
@@ -74,11 +76,11 @@ func ExampleMake() {
 // The owner hands the channel to the producer that will close it, so that
 // the producer's close is not reported as a close by a non-owner.
 func ExampleChan_Handoff() {
-	restore := custody.SetSink(custody.NewLogSink(slog.New(slog.DiscardHandler)))
+	restore := sinktest.Set(custody.NewLogSink(slog.New(slog.DiscardHandler)))
 	defer restore()
 	root := context.Background()
-	ctx := custody.NewContext(root, custody.NewGoroutine(nil, "handle-order", custody.Caller(0)))
-	producerCtx := custody.NewContext(root, custody.NewGoroutine(custody.FromContext(ctx), "fetch-lines", custody.Caller(0)))
+	ctx := spine.WithRecord(root, spine.NewGoroutine(nil, "handle-order", spine.Caller(0)))
+	producerCtx := spine.WithRecord(root, spine.NewGoroutine(custody.FromContext(ctx), "fetch-lines", spine.Caller(0)))
 
 	lines := chanown.Make[string](ctx, "order-lines", 1)
 	lines.Handoff(ctx, producerCtx)
@@ -92,16 +94,16 @@ func ExampleChan_Handoff() {
 // With a sink installed, a send after close says who closed the channel and
 // where.
 func ExampleCloseError() {
-	restore := custody.SetSink(custody.NewLogSink(slog.New(slog.DiscardHandler)))
+	restore := sinktest.Set(custody.NewLogSink(slog.New(slog.DiscardHandler)))
 	defer restore()
-	ctx := custody.NewContext(context.Background(), custody.NewGoroutine(nil, "checkout", custody.Caller(0)))
+	ctx := spine.WithRecord(context.Background(), spine.NewGoroutine(nil, "checkout", spine.Caller(0)))
 	receipts := chanown.Make[string](ctx, "receipts", 1)
 	_ = receipts.Close(ctx)
 
 	err := receipts.Send(ctx, "r-1")
 	var ce *chanown.CloseError
 	if errors.As(err, &ce) {
-		fmt.Printf("%s on %q: closed by %s in %s\n", ce.Op, ce.Chan, ce.Closer.Name, ce.CloseSite.Function())
+		fmt.Printf("%s on %q: closed by %s in %s\n", ce.Op, ce.Chan, ce.Closer.Name, ce.CloseSite.Frame().Function)
 	}
 	// Output:
 	// send on "receipts": closed by checkout in github.com/custody-go/custody/chanown_test.ExampleCloseError

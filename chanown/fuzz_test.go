@@ -9,6 +9,7 @@ import (
 
 	"github.com/custody-go/custody"
 	"github.com/custody-go/custody/chanown"
+	"github.com/custody-go/custody/internal/core"
 	"github.com/custody-go/custody/internal/sinktest"
 )
 
@@ -44,11 +45,11 @@ func FuzzChan(f *testing.F) {
 		if len(in) > 2+maxOps {
 			in = in[:2+maxOps]
 		}
-		mode := custody.Mode(in[0] % 3)
+		mode := core.Mode(in[0] % 3)
 		var r *sinktest.Recorder
-		if mode != custody.Off {
+		if mode != core.Off {
 			r = sinktest.New(mode)
-			defer custody.SetSink(r)()
+			defer sinktest.Set(r)()
 		}
 		ids := make([]*custody.Goroutine, 3)
 		ctxs := make([]context.Context, 3)

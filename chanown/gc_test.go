@@ -11,7 +11,9 @@ import (
 
 	"github.com/custody-go/custody"
 	"github.com/custody-go/custody/chanown"
+	"github.com/custody-go/custody/internal/core"
 	"github.com/custody-go/custody/internal/sinktest"
+	"github.com/custody-go/custody/internal/waits"
 )
 
 // useAndDrop makes a channel, puts it through every recorded path (blocked
@@ -29,7 +31,7 @@ func useAndDrop(t *testing.T, ctx context.Context, closeIt bool) (weak.Pointer[c
 	errc := make(chan error)
 	go func() { errc <- c.Send(ctx, nil) }() // blocks: the channel is full
 	for {
-		if _, ok := chanown.Waiting(custody.FromContext(ctx)); ok {
+		if _, ok := waits.Of(custody.FromContext(ctx)); ok {
 			break
 		}
 		runtime.Gosched()
@@ -53,7 +55,7 @@ func TestDroppedChanIsCollected(t *testing.T) {
 			name = "closed"
 		}
 		t.Run(name, func(t *testing.T) {
-			r := sinktest.Install(t, custody.Verify)
+			r := sinktest.Install(t, core.Verify)
 			ctx, g := identity(t.Context(), "owner")
 			wp, cleaned := useAndDrop(t, ctx, closeIt)
 			require.NotEmpty(t, r.Take(), "the sink saw events; they must not keep the channel alive")
@@ -72,7 +74,7 @@ func TestDroppedChanIsCollected(t *testing.T) {
 			}
 			assert.True(t, collected, "the dropped channel was not garbage collected")
 			assert.Nil(t, wp.Value())
-			_, ok := chanown.Waiting(g)
+			_, ok := waits.Of(g)
 			assert.False(t, ok, "no waiting record is left behind")
 		})
 	}

@@ -13,8 +13,8 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/custody-go/custody"
 	"github.com/custody-go/custody/chanown"
+	"github.com/custody-go/custody/internal/core"
 	"github.com/custody-go/custody/internal/sinktest"
 )
 
@@ -36,13 +36,13 @@ func TestStress(t *testing.T) {
 	if testing.Short() {
 		rounds = 20
 	}
-	modes := []custody.Mode{custody.Off, custody.Observe, custody.Verify}
+	modes := []core.Mode{core.Off, core.Observe, core.Verify}
 	var delivered, closed, canceled atomic.Int64 // over all rounds
 	for round := range rounds {
 		mode := modes[round%len(modes)]
 		capacity := round % 4
 		t.Run(fmt.Sprintf("%d-%s-cap%d", round, mode, capacity), func(t *testing.T) {
-			if mode != custody.Off {
+			if mode != core.Off {
 				sinktest.Install(t, mode)
 			}
 			ownerCtx, _ := identity(t.Context(), "owner")

@@ -10,11 +10,14 @@ import (
 	"testing"
 	"time"
 
-	"github.com/custody-go/custody"
-	"github.com/custody-go/custody/internal/stack"
-	"github.com/custody-go/custody/safego"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/custody-go/custody"
+	"github.com/custody-go/custody/internal/core"
+	"github.com/custody-go/custody/internal/spine"
+	"github.com/custody-go/custody/internal/stack"
+	"github.com/custody-go/custody/safego"
 )
 
 // TestOwnedGoroutineWithTestContextIsAdopted: safego.Go given the test's
@@ -75,7 +78,7 @@ func TestLoneTestTakesUnattributedEventsWithoutTestMain(t *testing.T) {
 	ctx := Check(fake, Settle(10*time.Millisecond))
 	done := make(chan struct{})
 	go pprofFree(func() {
-		custody.Emit(ctx, &custody.Event{Kind: custody.MapZeroLoaded, Object: "k"})
+		spine.Emit(ctx, &custody.Event{Kind: custody.MapZeroLoaded, Object: "k"})
 		close(done)
 	})
 	<-done
@@ -141,7 +144,7 @@ func takeOrphans(s *sink, want string) []finding {
 // TestAdoptionIsPerGoroutine: two tests start owned goroutines with one
 // application-wide identity at the same time; each test gets its own.
 func TestAdoptionIsPerGoroutine(t *testing.T) {
-	app := custody.NewContext(context.Background(), custody.NewGoroutine(nil, "app", custody.Caller(0)))
+	app := spine.WithRecord(context.Background(), spine.NewGoroutine(nil, "app", spine.Caller(0)))
 	a, b := newFake("TestA"), newFake("TestB")
 	release := make(chan struct{})
 	defer close(release)
@@ -175,7 +178,7 @@ func TestUnreadableGoroutineIsNotSkipped(t *testing.T) {
 	root := custody.FromContext(ctx)
 	s := theSink()
 	g := stack.Goroutine{ID: 1 << 40, State: "chan receive",
-		Labels: map[string]string{custody.LabelID: strconv.FormatUint(root.ID, 10)},
+		Labels: map[string]string{core.LabelID: strconv.FormatUint(root.ID, 10)},
 		Err:    errors.New("stack: line 3: want a file line")}
 	leaks := s.belonging(root, 0, newConfig(nil), []stack.Goroutine{g})
 	require.Len(t, leaks, 1)
@@ -241,7 +244,7 @@ func TestExitedRecordsAreForgotten(t *testing.T) {
 			"goroutine %d's entry outlived its clean test", id)
 	}
 	for _, g := range s.records {
-		assert.NotSame(t, root, g.Root(), "record %v outlived its clean test", g)
+		assert.NotSame(t, root, spine.Root(g), "record %v outlived its clean test", g)
 	}
 }
 

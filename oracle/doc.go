@@ -27,7 +27,7 @@
 //
 // # How it works
 //
-// Check installs the oracle's sink in [custody.Verify] mode (process-wide,
+// Check installs the oracle's sink in [core.Verify] mode (process-wide,
 // reference-counted across concurrent tests; a sink installed before, such
 // as otelbridge, keeps receiving events through a [custody.Tee]). Leaks are
 // found in a goroutine dump: the oracle adds tracebacklabels=1 to GODEBUG in

@@ -16,11 +16,13 @@ import (
 	"testing"
 	"time"
 
-	"github.com/custody-go/custody"
-	"github.com/custody-go/custody/chanown"
-	"github.com/custody-go/custody/safego"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/custody-go/custody"
+	"github.com/custody-go/custody/chanown"
+	"github.com/custody-go/custody/internal/spine"
+	"github.com/custody-go/custody/safego"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files in testdata")
@@ -73,9 +75,9 @@ func TestGoldenReport(t *testing.T) {
 	require.NoError(t, audit.Close(ctx))
 	require.Error(t, audit.Close(ctx))
 
-	custody.Emit(ctx, &custody.Event{
-		Kind: custody.MapZeroLoaded, Object: "order-42", Site: custody.Caller(0),
-		Goroutine: custody.FromContext(ctx), Other: custody.Caller(0),
+	spine.Emit(ctx, &custody.Event{
+		Kind: custody.MapZeroLoaded, Object: "order-42", Site: spine.Caller(0),
+		Goroutine: custody.FromContext(ctx), Earlier: &custody.Event{Kind: custody.MapZeroStored, Site: spine.Caller(0)},
 	})
 
 	// The panic comes last: its event is emitted after the goroutine's own

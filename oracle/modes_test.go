@@ -6,10 +6,13 @@ import (
 	"testing/synctest"
 	"time"
 
+	"github.com/stretchr/testify/assert"
+
 	"github.com/custody-go/custody"
 	"github.com/custody-go/custody/chanown"
+	"github.com/custody-go/custody/internal/core"
+	"github.com/custody-go/custody/internal/spine"
 	"github.com/custody-go/custody/safego"
-	"github.com/stretchr/testify/assert"
 )
 
 // The oracle's own tests run under the oracle with real testing.T values
@@ -87,7 +90,7 @@ func TestCheckWithoutWrappers(t *testing.T) {
 	// context carries an identity for chanown and safego further down.
 	ctx := Check(t)
 	assert.Equal(t, t.Name(), custody.FromContext(ctx).Name)
-	assert.Equal(t, custody.Verify, custody.Active())
+	assert.Equal(t, core.Verify, spine.Mode())
 	done := make(chan struct{})
 	go func() { defer close(done); <-ctx.Done() }()
 	t.Cleanup(func() { <-done }) // runs before the verdict, which is registered first

@@ -3,8 +3,9 @@ package oracle
 import (
 	"time"
 
-	"github.com/custody-go/custody"
 	"go.uber.org/goleak"
+
+	"github.com/custody-go/custody"
 )
 
 // An Option changes what the oracle checks or how long it waits.

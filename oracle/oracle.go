@@ -7,7 +7,8 @@ import (
 	"runtime/pprof"
 	"strconv"
 
-	"github.com/custody-go/custody"
+	"github.com/custody-go/custody/internal/core"
+	"github.com/custody-go/custody/internal/spine"
 	"github.com/custody-go/custody/internal/stack"
 )
 
@@ -63,13 +64,13 @@ func Check(t TB, opts ...Option) context.Context {
 	cfg := newConfig(opts)
 	s := acquire()
 
-	root := custody.NewGoroutine(nil, t.Name(), custody.Caller(1))
+	root := spine.NewGoroutine(nil, t.Name(), spine.Caller(1))
 	ctx := pprof.WithLabels(t.Context(), pprof.Labels(
-		custody.LabelID, strconv.FormatUint(root.ID, 10),
-		custody.LabelName, root.Name))
+		core.LabelID, strconv.FormatUint(root.ID, 10),
+		core.LabelName, root.Name))
 	pprof.SetGoroutineLabels(ctx)
 	self := stack.Current()
-	if self.Labels[custody.LabelID] == "" {
+	if self.Labels[core.LabelID] == "" {
 		pprof.SetGoroutineLabels(t.Context())
 		release()
 		unmarkChecked(t)
@@ -86,7 +87,7 @@ func Check(t TB, opts ...Option) context.Context {
 		defer unmarkChecked(t)
 		s.verdict(t, root, cfg)
 	})
-	return custody.NewContext(ctx, root)
+	return spine.WithRecord(ctx, root)
 }
 
 func markChecked(t TB) {

@@ -8,10 +8,13 @@ import (
 	"testing"
 	"time"
 
-	"github.com/custody-go/custody"
-	"github.com/custody-go/custody/safego"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/custody-go/custody"
+	"github.com/custody-go/custody/internal/core"
+	"github.com/custody-go/custody/internal/spine"
+	"github.com/custody-go/custody/safego"
 )
 
 func TestMain(m *testing.M) { VerifyTestMain(m) }
@@ -19,7 +22,7 @@ func TestMain(m *testing.M) { VerifyTestMain(m) }
 func TestRawGoroutineLeakIsAttributed(t *testing.T) {
 	fake := newFake("TestLeaky")
 	ctx := Check(fake, Settle(50*time.Millisecond))
-	require.Same(t, custody.FromContext(ctx).Root(), custody.FromContext(ctx))
+	require.Same(t, spine.Root(custody.FromContext(ctx)), custody.FromContext(ctx))
 
 	release := make(chan struct{})
 	go func() { <-release }() // leaks until the end of this test
@@ -80,10 +83,10 @@ func TestEventFindingsGoToTheirTest(t *testing.T) {
 	ctx := Check(fake, Settle(10*time.Millisecond))
 	g := custody.FromContext(ctx)
 	first := time.Now()
-	custody.Emit(ctx, &custody.Event{
-		Kind: custody.ChanDoubleClose, Site: custody.Caller(0), Goroutine: g,
-		Object: "results", Owner: g, Made: custody.Caller(0),
-		Other: custody.Caller(0), OtherGoroutine: g, OtherTime: first,
+	spine.Emit(ctx, &custody.Event{
+		Kind: custody.ChanDoubleClose, Site: spine.Caller(0), Goroutine: g,
+		Object: "results", Owner: g, Made: spine.Caller(0),
+		Earlier: &custody.Event{Kind: custody.ChanClosed, Site: spine.Caller(0), Goroutine: g, Time: first},
 	})
 	fake.finish()
 	v := fake.verdict()
@@ -95,7 +98,7 @@ func TestEventFindingsGoToTheirTest(t *testing.T) {
 func TestAllow(t *testing.T) {
 	fake := newFake("TestAllowed")
 	ctx := Check(fake, Settle(10*time.Millisecond), Allow(custody.ChanDoubleClose))
-	custody.Emit(ctx, &custody.Event{Kind: custody.ChanDoubleClose, Goroutine: custody.FromContext(ctx), Object: "x"})
+	spine.Emit(ctx, &custody.Event{Kind: custody.ChanDoubleClose, Goroutine: custody.FromContext(ctx), Object: "x"})
 	fake.finish()
 	assert.Empty(t, fake.verdict())
 	require.Len(t, fake.logs, 1)
@@ -116,7 +119,7 @@ func TestAttributionThroughLabels(t *testing.T) {
 		b.finish()
 	}()
 	Check(a, Settle(10*time.Millisecond))
-	custody.Emit(t.Context(), &custody.Event{Kind: custody.MapZeroLoaded, Object: "order-1", Site: custody.Caller(0)})
+	spine.Emit(t.Context(), &custody.Event{Kind: custody.MapZeroLoaded, Object: "order-1", Site: spine.Caller(0)})
 	a.finish()
 	close(ctxB)
 	wg.Wait()
@@ -143,15 +146,15 @@ func TestBadUse(t *testing.T) {
 }
 
 func TestSinkIsReferenceCounted(t *testing.T) {
-	before := custody.CurrentSink()
+	before := core.Load()
 	a, b := newFake("TestRefA"), newFake("TestRefB")
 	Check(a, Settle(0))
 	Check(b, Settle(0))
-	assert.Equal(t, custody.Verify, custody.Active())
+	assert.Equal(t, core.Verify, spine.Mode())
 	a.finish()
-	assert.Equal(t, custody.Verify, custody.Active(), "b still runs")
+	assert.Equal(t, core.Verify, spine.Mode(), "b still runs")
 	b.finish()
-	assert.Equal(t, before, custody.CurrentSink())
+	assert.Equal(t, before, core.Load())
 	runtime.Gosched()
 }
 
@@ -223,5 +226,5 @@ func TestCheckNeedsLabelsInDumps(t *testing.T) {
 	assert.PanicsWithValue(t,
 		"oracle: goroutine dumps do not show pprof labels; the oracle needs GODEBUG=tracebacklabels=1 (it sets it unless GODEBUG already sets tracebacklabels)",
 		func() { Check(fake) })
-	assert.NotEqual(t, custody.Verify, custody.Active(), "a failed Check leaves nothing installed")
+	assert.NotEqual(t, core.Verify, spine.Mode(), "a failed Check leaves nothing installed")
 }

@@ -6,10 +6,11 @@ import (
 	"testing"
 	"time"
 
-	"github.com/custody-go/custody/chanown"
-	"github.com/custody-go/custody/safego"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/custody-go/custody/chanown"
+	"github.com/custody-go/custody/safego"
 )
 
 func TestOwnedLeakNamesGoroutineChainAndChannel(t *testing.T) {
@@ -54,8 +55,8 @@ func TestOwnedLeakBlockedOnChannel(t *testing.T) {
 	_, _, _ = results.Recv(context.Background()) // lets the goroutine go
 	assert.Contains(t, v, `leaked goroutine "process-payment"`)
 	assert.Contains(t, v, `blocked in chanown.Send on "payment-results" (cap 1, len 1) for `)
-	assert.Contains(t, v, `, at oracle/owned_test.go:49,`)
-	assert.Contains(t, v, `owned by TestBlockedSend, made at oracle/owned_test.go:45, never closed`)
+	assert.Contains(t, v, `, at oracle/owned_test.go:50,`)
+	assert.Contains(t, v, `owned by TestBlockedSend, made at oracle/owned_test.go:46, never closed`)
 }
 
 func TestIgnoredCancellation(t *testing.T) {

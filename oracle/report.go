@@ -8,8 +8,9 @@ import (
 	"time"
 
 	"github.com/custody-go/custody"
-	"github.com/custody-go/custody/chanown"
+	"github.com/custody-go/custody/internal/core"
 	"github.com/custody-go/custody/internal/stack"
+	"github.com/custody-go/custody/internal/waits"
 )
 
 // A finding is one block of a verdict.
@@ -81,12 +82,12 @@ func (f finding) String() string {
 	case custody.ChanSendAfterClose:
 		fmt.Fprintf(&b, "send on closed channel %q\n", e.Object)
 		line("by %s at %s", name(f.who), e.Site)
-		line("closed at %s by %s, %s earlier", e.Other, name(e.OtherGoroutine), since(e.Time, e.OtherTime))
+		earlierLine(line, "closed", e)
 		chanLines(line, e)
 	case custody.ChanDoubleClose:
 		fmt.Fprintf(&b, "double close of channel %q\n", e.Object)
 		line("second close by %s at %s", name(f.who), e.Site)
-		line("first closed at %s by %s, %s earlier", e.Other, name(e.OtherGoroutine), since(e.Time, e.OtherTime))
+		earlierLine(line, "first closed", e)
 		chanLines(line, e)
 	case custody.ChanCloseByNonOwner:
 		fmt.Fprintf(&b, "channel %q closed by %s, which does not own it\n", e.Object, name(f.who))
@@ -94,20 +95,22 @@ func (f finding) String() string {
 		chanLines(line, e)
 	case custody.ChanHandoff:
 		fmt.Fprintf(&b, "channel %q handed off by %s, which does not own it\n", e.Object, name(f.who))
-		line("handed off at %s to %s", e.Site, name(e.OtherGoroutine))
+		line("handed off at %s to %s", e.Site, name(e.NewOwner))
 		chanLines(line, e)
 	case custody.MapZeroLoaded:
 		fmt.Fprintf(&b, "zero value loaded with ok == true, key %q\n", e.Object)
 		line("loaded at %s by %s", e.Site, name(f.who))
-		if !e.Other.IsZero() {
-			line("the zero value was stored at %s", e.Other)
+		if e.Earlier != nil && e.Earlier.Site != 0 {
+			line("the zero value was stored at %s", e.Earlier.Site)
 		} else {
 			line("the zero value was stored while custody was off or in observe mode (no site recorded)")
 		}
 	case custody.MapMutatedAfterStore:
 		fmt.Fprintf(&b, "value under key %q mutated in place after it was stored\n", e.Object)
-		line("stored at %s", e.Other)
-		if strings.HasPrefix(e.Site.Function(), oraclePkg) {
+		if e.Earlier != nil {
+			line("stored at %s", e.Earlier.Site)
+		}
+		if strings.HasPrefix(e.Site.Frame().Function, oraclePkg) {
 			line("change found when the test ended (safemap.CheckAll, which checks every live map: the map may belong to code outside the test)")
 			e.Stack = nil
 		} else {
@@ -142,7 +145,7 @@ func (l *leak) write(b *strings.Builder, line func(string, ...any)) {
 	} else {
 		fmt.Fprintf(b, "leaked goroutine %d, started by a raw go statement in %s\n", g.ID, name(l.labeled))
 		if g.CreatedBy.Func != "" {
-			line("created by %s at %s:%d", g.CreatedBy.Func, custody.RelFile(g.CreatedBy.File), g.CreatedBy.Line)
+			line("created by %s at %s:%d", g.CreatedBy.Func, core.RelFile(g.CreatedBy.File), g.CreatedBy.Line)
 		}
 		if l.labeled != nil && l.labeled.Parent != nil {
 			line("owner chain: %s", l.labeled.Chain())
@@ -163,7 +166,7 @@ func (l *leak) write(b *strings.Builder, line func(string, ...any)) {
 		line("blocked in chanown.%s on %q (cap %d, len %d) for %s, at %s,", opName(w.Op), w.Chan, w.Cap, w.Len, dur(l.at.Sub(w.Since)), w.Site)
 		line("    owned by %s, made at %s, %s", owner, w.Made, closed)
 	} else if f, ok := firstUserFrame(g); ok {
-		line("blocked in %s at %s:%d", f.Func, custody.RelFile(f.File), f.Line)
+		line("blocked in %s at %s:%d", f.Func, core.RelFile(f.File), f.Line)
 	}
 	if g.Err != nil {
 		line("its stack could not all be read (%v); the dump shows what could", g.Err)
@@ -172,11 +175,11 @@ func (l *leak) write(b *strings.Builder, line func(string, ...any)) {
 }
 
 // wait returns the chanown operation an owned goroutine is blocked in.
-func (l *leak) wait() (chanown.Wait, bool) {
+func (l *leak) wait() (waits.Wait, bool) {
 	if l.owned == nil {
-		return chanown.Wait{}, false
+		return waits.Wait{}, false
 	}
-	return chanown.Waiting(l.owned.g)
+	return waits.Of(l.owned.g)
 }
 
 func opName(op string) string {
@@ -229,11 +232,11 @@ func dumpText(g stack.Goroutine) string {
 			fmt.Fprintf(&b, "...%d frames elided...\n", len(g.Frames)-maxFrames)
 			break
 		}
-		fmt.Fprintf(&b, "%s\n    %s:%d\n", f.Func, custody.RelFile(f.File), f.Line)
+		fmt.Fprintf(&b, "%s\n    %s:%d\n", f.Func, core.RelFile(f.File), f.Line)
 	}
 	if g.CreatedBy.Func != "" {
 		fmt.Fprintf(&b, "created by %s in goroutine %d\n    %s:%d\n", g.CreatedBy.Func, g.ParentID,
-			custody.RelFile(g.CreatedBy.File), g.CreatedBy.Line)
+			core.RelFile(g.CreatedBy.File), g.CreatedBy.Line)
 	}
 	return b.String()
 }
@@ -246,7 +249,7 @@ func stackText(st custody.Stack) string {
 		if f.Function == "runtime.goexit" || f.Function == "testing.tRunner" {
 			continue
 		}
-		fmt.Fprintf(&b, "%s\n    %s:%d\n", f.Function, custody.RelFile(f.File), f.Line)
+		fmt.Fprintf(&b, "%s\n    %s:%d\n", f.Function, core.RelFile(f.File), f.Line)
 	}
 	return b.String()
 }
@@ -261,6 +264,15 @@ func spawnLines(line func(string, ...any), g *custody.Goroutine) {
 			line("owner chain: %s", g.Chain())
 		}
 	}
+}
+
+// earlierLine says who closed the channel first, where and when.
+func earlierLine(line func(string, ...any), what string, e custody.Event) {
+	p := e.Earlier
+	if p == nil {
+		return
+	}
+	line("%s at %s by %s, %s earlier", what, p.Site, name(p.Goroutine), since(e.Time, p.Time))
 }
 
 func chanLines(line func(string, ...any), e custody.Event) {

@@ -5,8 +5,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/custody-go/custody/safemap"
 	"github.com/stretchr/testify/assert"
+
+	"github.com/custody-go/custody/safemap"
 )
 
 type order struct {
@@ -38,8 +39,8 @@ func TestMapFindings(t *testing.T) {
 	v := fake.verdict()
 	assert.Contains(t, v, "oracle: TestCache: 2 findings")
 	assert.Contains(t, v, `value under key "order-1" mutated in place after it was stored`)
-	assert.Contains(t, v, `stored at oracle/safemap_test.go:21`)
+	assert.Contains(t, v, `stored at oracle/safemap_test.go:22`)
 	assert.Contains(t, v, `zero value loaded with ok == true, key "misses"`)
-	assert.Contains(t, v, `the zero value was stored at oracle/safemap_test.go:25`)
+	assert.Contains(t, v, `the zero value was stored at oracle/safemap_test.go:26`)
 	assert.NotContains(t, v, "order-2")
 }

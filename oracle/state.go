@@ -9,6 +9,8 @@ import (
 	"time"
 
 	"github.com/custody-go/custody"
+	"github.com/custody-go/custody/internal/core"
+	"github.com/custody-go/custody/internal/spine"
 	"github.com/custody-go/custody/internal/stack"
 )
 
@@ -41,9 +43,7 @@ func acquire() *sink {
 	defer global.mu.Unlock()
 	if global.refs == 0 {
 		enableTracebackLabels()
-		// Tee drops s if restores out of order left it installed, alone or
-		// in a tee: it must not receive every event twice.
-		global.restore = custody.SetSink(custody.Tee(custody.CurrentSink(), s))
+		global.restore = spine.Install(s, core.Verify, 0)
 	}
 	global.refs++
 	return s
@@ -121,8 +121,6 @@ func newSink() *sink {
 		leaked:   map[uint64]bool{},
 	}
 }
-
-func (s *sink) Mode() custody.Mode { return custody.Verify }
 
 // CancelGrace returns the shortest grace any running test asked for.
 func (s *sink) CancelGrace() time.Duration {
@@ -203,7 +201,7 @@ func (s *sink) rootOf(g *custody.Goroutine) *custody.Goroutine {
 			return t
 		}
 	}
-	return g.Root()
+	return spine.Root(g)
 }
 
 //go:noinline
@@ -302,7 +300,7 @@ func (s *sink) found(ev *custody.Event) {
 
 // fromLabels returns the record named by a goroutine's custody.id label.
 func (s *sink) fromLabels(labels map[string]string) *custody.Goroutine {
-	id, err := strconv.ParseUint(labels[custody.LabelID], 10, 64)
+	id, err := strconv.ParseUint(labels[core.LabelID], 10, 64)
 	if err != nil {
 		return nil
 	}
@@ -319,7 +317,7 @@ func (s *sink) labelled(id uint64, labels map[string]string) *custody.Goroutine 
 		return rec
 	}
 	if parent, ok := s.gone[id]; ok {
-		return &custody.Goroutine{ID: id, Name: labels[custody.LabelName], Parent: parent}
+		return &custody.Goroutine{ID: id, Name: labels[core.LabelName], Parent: parent}
 	}
 	return nil
 }

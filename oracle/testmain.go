@@ -9,7 +9,7 @@ import (
 	"strings"
 
 	"github.com/custody-go/custody"
-	"github.com/custody-go/custody/safemap"
+	"github.com/custody-go/custody/internal/mapcheck"
 
 	"go.uber.org/goleak"
 )
@@ -59,7 +59,7 @@ func VerifyTestMain(m TestingM, opts ...Option) {
 	var b strings.Builder
 	if code == 0 {
 		acquire()
-		safemap.CheckAll()
+		mapcheck.CheckAll()
 		release()
 	}
 	s.mu.Lock()

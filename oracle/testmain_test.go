@@ -6,9 +6,11 @@ import (
 	"os"
 	"testing"
 
-	"github.com/custody-go/custody"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/custody-go/custody"
+	"github.com/custody-go/custody/internal/spine"
 )
 
 type fakeM func() int
@@ -79,7 +81,7 @@ func TestVerifyTestMainReportsOrphans(t *testing.T) {
 			Check(b, Settle(0))
 			done := make(chan struct{})
 			go pprofFree(func() {
-				custody.Emit(t.Context(), &custody.Event{Kind: custody.MapMutatedAfterStore, Object: "k"})
+				spine.Emit(t.Context(), &custody.Event{Kind: custody.MapMutatedAfterStore, Object: "k"})
 				close(done)
 			})
 			<-done

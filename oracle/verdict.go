@@ -11,8 +11,9 @@ import (
 	"time"
 
 	"github.com/custody-go/custody"
+	"github.com/custody-go/custody/internal/core"
+	"github.com/custody-go/custody/internal/mapcheck"
 	"github.com/custody-go/custody/internal/stack"
-	"github.com/custody-go/custody/safemap"
 )
 
 // verdict waits for the test's goroutines to exit, then fails t with what
@@ -28,7 +29,7 @@ func (s *sink) verdict(t TB, root *custody.Goroutine, cfg *config) {
 		// With tests running in parallel, a mutation found now could be
 		// another test's: then the later operations on the key, or
 		// VerifyTestMain, report it.
-		safemap.CheckAll()
+		mapcheck.CheckAll()
 	}
 
 	s.mu.Lock()
@@ -210,7 +211,7 @@ func (s *sink) belonging(root *custody.Goroutine, self uint64, cfg *config, all 
 		if g.ID == self || (len(g.Frames) == 0 && g.Err == nil) {
 			continue // a goroutine with no frames is on its way out; one the parser could not read is not
 		}
-		id, err := strconv.ParseUint(g.Labels[custody.LabelID], 10, 64)
+		id, err := strconv.ParseUint(g.Labels[core.LabelID], 10, 64)
 		if err != nil {
 			continue
 		}

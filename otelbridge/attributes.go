@@ -3,12 +3,14 @@ package otelbridge
 import (
 	"fmt"
 	"reflect"
+	"strings"
 	"time"
 
 	"go.opentelemetry.io/otel/attribute"
 	semconv "go.opentelemetry.io/otel/semconv/v1.43.0"
 
 	"github.com/custody-go/custody"
+	"github.com/custody-go/custody/internal/spine"
 )
 
 // Attribute keys of spans, span events and metrics. The package comment
@@ -40,7 +42,7 @@ const (
 // stable name, such as "custody.chan.double_close".
 var eventNames = func() map[custody.Kind]string {
 	m := make(map[custody.Kind]string)
-	for _, k := range custody.Kinds() {
+	for k := custody.Kind(1); !strings.HasPrefix(k.String(), "Kind("); k++ {
 		m[k] = "custody." + k.String()
 	}
 	return m
@@ -74,7 +76,7 @@ func goroutineAttrs(g *custody.Goroutine) []attribute.KeyValue {
 		attrs = append(attrs,
 			goroutineParentKey.String(p.Name),
 			goroutineParentIDKey.Int64(int64(p.ID)),
-			goroutineOwnerKey.String(g.Root().Name),
+			goroutineOwnerKey.String(spine.Root(g).Name),
 			goroutineChainKey.String(g.Chain()),
 		)
 	}
@@ -102,23 +104,25 @@ func chanAttrs(e *custody.Event) []attribute.KeyValue {
 	if e.Owner != nil {
 		attrs = append(attrs, chanOwnerKey.String(e.Owner.Name))
 	}
-	if !e.Made.IsZero() {
+	if e.Made != 0 {
 		attrs = append(attrs, chanMadeAtKey.String(e.Made.String()))
 	}
 	switch e.Kind {
 	case custody.ChanHandoff:
-		if e.OtherGoroutine != nil {
-			attrs = append(attrs, chanNewOwnerKey.String(e.OtherGoroutine.Name))
+		if e.NewOwner != nil {
+			attrs = append(attrs, chanNewOwnerKey.String(e.NewOwner.Name))
 		}
 	case custody.ChanSendAfterClose, custody.ChanDoubleClose:
-		if e.OtherGoroutine != nil {
-			attrs = append(attrs, chanClosedByKey.String(e.OtherGoroutine.Name))
-		}
-		if !e.Other.IsZero() {
-			attrs = append(attrs, chanClosedAtKey.String(e.Other.String()))
-		}
-		if !e.OtherTime.IsZero() && !e.Time.IsZero() {
-			attrs = append(attrs, chanSinceCloseKey.Float64(seconds(e.Time.Sub(e.OtherTime))))
+		if p := e.Earlier; p != nil {
+			if p.Goroutine != nil {
+				attrs = append(attrs, chanClosedByKey.String(p.Goroutine.Name))
+			}
+			if p.Site != 0 {
+				attrs = append(attrs, chanClosedAtKey.String(p.Site.String()))
+			}
+			if !p.Time.IsZero() && !e.Time.IsZero() {
+				attrs = append(attrs, chanSinceCloseKey.Float64(seconds(e.Time.Sub(p.Time))))
+			}
 		}
 	}
 	return attrs
@@ -130,11 +134,13 @@ func mapAttrs(e *custody.Event) []attribute.KeyValue {
 	attrs = append(attrs, mapKeyKey.String(e.Object))
 	attrs = actorAttrs(attrs, e.Goroutine)
 	attrs = siteAttrs(attrs, e.Site)
-	if !e.Other.IsZero() {
-		attrs = append(attrs, mapStoredAtKey.String(e.Other.String()))
-	}
-	if e.OtherGoroutine != nil {
-		attrs = append(attrs, mapStoredByKey.String(e.OtherGoroutine.Name))
+	if p := e.Earlier; p != nil {
+		if p.Site != 0 {
+			attrs = append(attrs, mapStoredAtKey.String(p.Site.String()))
+		}
+		if p.Goroutine != nil {
+			attrs = append(attrs, mapStoredByKey.String(p.Goroutine.Name))
+		}
 	}
 	return attrs
 }

@@ -9,6 +9,8 @@ import (
 	"go.opentelemetry.io/otel/sdk/trace/tracetest"
 
 	"github.com/custody-go/custody"
+	"github.com/custody-go/custody/internal/core"
+	"github.com/custody-go/custody/internal/spine"
 	"github.com/custody-go/custody/otelbridge"
 )
 
@@ -18,13 +20,13 @@ import (
 // through a batch processor). BenchmarkSink measures the bridge alone: what
 // it adds to each owned goroutine and to each fault event.
 func BenchmarkSink(b *testing.B) {
-	g := custody.NewGoroutine(nil, "bench", custody.Caller(0))
+	g := spine.NewGoroutine(nil, "bench", spine.Caller(0))
 	goroutine := func(b *testing.B) {
 		ctx := context.Background()
 		b.ReportAllocs()
 		for b.Loop() {
-			gctx := custody.GoroutineContext(ctx, g)
-			custody.Emit(gctx, &custody.Event{Kind: custody.GoroutineExited, Goroutine: g})
+			gctx := spine.Start(core.Load(), ctx, g)
+			spine.Emit(gctx, &custody.Event{Kind: custody.GoroutineExited, Goroutine: g})
 		}
 	}
 	b.Run("goroutine", func(b *testing.B) {
@@ -43,7 +45,7 @@ func BenchmarkSink(b *testing.B) {
 			defer span.End()
 			b.ReportAllocs()
 			for b.Loop() {
-				custody.Emit(ctx, &e)
+				spine.Emit(ctx, &e)
 			}
 		}
 	}

@@ -20,6 +20,7 @@ import (
 	semconv "go.opentelemetry.io/otel/semconv/v1.43.0"
 
 	"github.com/custody-go/custody"
+	"github.com/custody-go/custody/internal/spine"
 	"github.com/custody-go/custody/otelbridge"
 )
 
@@ -83,8 +84,8 @@ func TestGoroutineCount(t *testing.T) {
 
 func TestGoroutineCountIgnoresGoroutinesStartedBefore(t *testing.T) {
 	tel := install(t)
-	early := custody.NewGoroutine(nil, "early", custody.Caller(0))
-	exit(custody.NewContext(t.Context(), early), early, 0)
+	early := spine.NewGoroutine(nil, "early", spine.Caller(0))
+	exit(spine.WithRecord(t.Context(), early), early, 0)
 	m := tel.collect(t)
 	assert.NotContains(t, m, "custody.goroutine.count", "an exit the bridge did not see start is not counted")
 }
@@ -98,7 +99,7 @@ func TestCancelDuration(t *testing.T) {
 	// Done and returned at once: no latency, but the context's error says
 	// it was cancelled.
 	ctx, g := spawn(t.Context(), "worker")
-	custody.Emit(ctx, &custody.Event{Kind: custody.GoroutineExited, Goroutine: g, Err: context.Canceled})
+	spine.Emit(ctx, &custody.Event{Kind: custody.GoroutineExited, Goroutine: g, Err: context.Canceled})
 
 	m := tel.collect(t)["custody.goroutine.cancel.duration"]
 	assert.Equal(t, "s", m.Unit)
@@ -118,7 +119,7 @@ func TestCounters(t *testing.T) {
 	ctx, g := spawn(t.Context(), "worker")
 	emit := func(n int, e custody.Event) {
 		for range n {
-			custody.Emit(ctx, &e)
+			spine.Emit(ctx, &e)
 		}
 	}
 	emit(2, custody.Event{Kind: custody.GoroutineIgnoredCancel, Goroutine: g, Latency: time.Second})
@@ -165,10 +166,10 @@ func TestCounters(t *testing.T) {
 // the bridge is still counted under the goroutine's name.
 func TestCounterWithoutSpan(t *testing.T) {
 	tel := install(t)
-	g := custody.NewGoroutine(nil, "early", custody.Caller(0))
-	custody.Emit(context.Background(), &custody.Event{Kind: custody.GoroutinePanicked, Goroutine: g, Value: "boom"})
-	custody.Emit(context.Background(), &custody.Event{Kind: custody.GoroutineIgnoredCancel, Goroutine: g})
-	custody.Emit(context.Background(), &custody.Event{Kind: custody.GoroutineExited, Goroutine: g, Latency: time.Second})
+	g := spine.NewGoroutine(nil, "early", spine.Caller(0))
+	spine.Emit(context.Background(), &custody.Event{Kind: custody.GoroutinePanicked, Goroutine: g, Value: "boom"})
+	spine.Emit(context.Background(), &custody.Event{Kind: custody.GoroutineIgnoredCancel, Goroutine: g})
+	spine.Emit(context.Background(), &custody.Event{Kind: custody.GoroutineExited, Goroutine: g, Latency: time.Second})
 	ms := tel.collect(t)
 	assert.Equal(t, map[string]int64{"early": 1}, sums(t, ms["custody.goroutine.panics"], "custody.goroutine.name"))
 	assert.Equal(t, map[string]int64{"early": 1}, sums(t, ms["custody.goroutine.ignored_cancels"], "custody.goroutine.name"))
@@ -187,11 +188,11 @@ func TestMeasurementsDoNotAllocate(t *testing.T) {
 			t.Cleanup(otelbridge.Install(otelbridge.WithMeterProvider(mp)))
 			ctx := t.Context()
 			e := custody.Event{Kind: custody.ChanSendAfterClose, Object: "results", Time: time.Now()}
-			custody.Emit(ctx, &e) // caches the channel's attribute set
-			assert.Zero(t, testing.AllocsPerRun(100, func() { custody.Emit(ctx, &e) }))
+			spine.Emit(ctx, &e) // caches the channel's attribute set
+			assert.Zero(t, testing.AllocsPerRun(100, func() { spine.Emit(ctx, &e) }))
 			z := custody.Event{Kind: custody.MapZeroLoaded, Object: "k", Time: time.Now()}
-			custody.Emit(ctx, &z)
-			assert.Zero(t, testing.AllocsPerRun(100, func() { custody.Emit(ctx, &z) }))
+			spine.Emit(ctx, &z)
+			assert.Zero(t, testing.AllocsPerRun(100, func() { spine.Emit(ctx, &z) }))
 		})
 	}
 }
@@ -226,8 +227,8 @@ func TestRefusedInstrumentsRecordNothing(t *testing.T) {
 	assert.Len(t, handled, 9, "each refused instrument is reported to otel.Handle")
 
 	ctx, g := spawn(t.Context(), "worker")
-	for _, k := range custody.Kinds() {
-		custody.Emit(ctx, &custody.Event{Kind: k, Goroutine: g, Latency: time.Second, Value: "boom"})
+	for k := custody.GoroutineSpawned; k <= custody.MapMutatedAfterStore; k++ {
+		spine.Emit(ctx, &custody.Event{Kind: k, Goroutine: g, Latency: time.Second, Value: "boom"})
 	}
 	tel.ended(t, "worker")
 }
@@ -239,7 +240,7 @@ func TestNameOverflow(t *testing.T) {
 	const n = 1030
 	for i := range n {
 		spawn(t.Context(), fmt.Sprintf("worker-%d", i))
-		custody.Emit(t.Context(), &custody.Event{Kind: custody.ChanDoubleClose, Object: fmt.Sprintf("chan-%d", i)})
+		spine.Emit(t.Context(), &custody.Event{Kind: custody.ChanDoubleClose, Object: fmt.Sprintf("chan-%d", i)})
 	}
 	ms := tel.collect(t)
 	for _, name := range []string{"custody.goroutine.count", "custody.chan.double_closes"} {

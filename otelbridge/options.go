@@ -16,7 +16,7 @@ type config struct {
 	cancelGrace    time.Duration
 }
 
-// An Option configures [Install] or [NewSink].
+// An Option configures [Install].
 type Option interface {
 	apply(*config)
 }
@@ -67,12 +67,11 @@ func WithMeterProvider(mp metric.MeterProvider) Option {
 // WithCancelGrace sets how long an owned goroutine may keep running after its
 // context is done before it is reported as ignoring cancellation (a
 // custody.goroutine.ignored_cancel span event and the
-// custody.goroutine.ignored_cancels counter); see [custody.CancelGrace].
-// Without it, or with d <= 0, the grace is [custody.DefaultCancelGrace].
+// custody.goroutine.ignored_cancels counter). The default is one second.
+// WithCancelGrace panics if d is not positive.
 func WithCancelGrace(d time.Duration) Option {
-	return optionFunc(func(c *config) {
-		if d > 0 {
-			c.cancelGrace = d
-		}
-	})
+	if d <= 0 {
+		panic("otelbridge: WithCancelGrace(" + d.String() + "): the grace must be positive")
+	}
+	return optionFunc(func(c *config) { c.cancelGrace = d })
 }

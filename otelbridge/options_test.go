@@ -14,7 +14,8 @@ import (
 	"go.opentelemetry.io/otel/sdk/trace/tracetest"
 	tracenoop "go.opentelemetry.io/otel/trace/noop"
 
-	"github.com/custody-go/custody"
+	"github.com/custody-go/custody/internal/core"
+	"github.com/custody-go/custody/internal/spine"
 	"github.com/custody-go/custody/otelbridge"
 )
 
@@ -51,8 +52,8 @@ func TestGlobalProviders(t *testing.T) {
 
 func TestGoroutineContextString(t *testing.T) {
 	install(t)
-	g := custody.NewGoroutine(nil, "worker", custody.Caller(0))
-	ctx := custody.GoroutineContext(t.Context(), g)
+	g := spine.NewGoroutine(nil, "worker", spine.Caller(0))
+	ctx := spine.Start(core.Load(), t.Context(), g)
 	assert.Contains(t, ctx.(interface{ String() string }).String(), `.WithValue(otelbridge, "worker" (custody `)
 }
 

@@ -21,6 +21,8 @@ import (
 
 	"github.com/custody-go/custody"
 	"github.com/custody-go/custody/chanown"
+	"github.com/custody-go/custody/internal/core"
+	"github.com/custody-go/custody/internal/spine"
 	"github.com/custody-go/custody/oracle"
 	"github.com/custody-go/custody/otelbridge"
 	"github.com/custody-go/custody/safego"
@@ -34,9 +36,9 @@ import (
 func TestSafegoSpans(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		tel := install(t, otelbridge.WithCancelGrace(100*time.Millisecond))
-		require.Equal(t, custody.Observe, custody.Active())
-		handler := custody.NewGoroutine(nil, "handler", custody.Caller(0))
-		ctx, request := tel.tp.Tracer("test").Start(custody.NewContext(t.Context(), handler), "request")
+		require.Equal(t, core.Observe, spine.Mode())
+		handler := spine.NewGoroutine(nil, "handler", spine.Caller(0))
+		ctx, request := tel.tp.Tracer("test").Start(spine.WithRecord(t.Context(), handler), "request")
 		ctx, cancel := context.WithCancel(ctx)
 
 		file, line := spawnLine(t)
@@ -123,8 +125,7 @@ func TestSafegoPanic(t *testing.T) {
 func TestChanownEvents(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		tel := install(t)
-		ctx, request := tel.tp.Tracer("test").Start(custody.NewContext(t.Context(),
-			custody.NewGoroutine(nil, "handler", custody.Caller(0))), "request")
+		ctx, request := tel.tp.Tracer("test").Start(custody.NewContext(t.Context(), "handler"), "request")
 		results := chanown.Make[int](ctx, "results", 1)
 		safego.Go(ctx, "producer", func(ctx context.Context) {
 			require.NoError(t, results.Close(ctx)) // not the owner

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"reflect"
+	"sync"
 	"time"
 
 	"go.opentelemetry.io/otel"
@@ -13,38 +14,30 @@ import (
 	"go.opentelemetry.io/otel/trace"
 
 	"github.com/custody-go/custody"
+	"github.com/custody-go/custody/internal/core"
+	"github.com/custody-go/custody/internal/spine"
 )
 
-// Install makes a sink with [NewSink] and installs it with [custody.SetSink],
-// putting custody in [custody.Observe] mode. The returned function restores
-// the sink that was active before and stops reporting the goroutine count
-// to the MeterProvider (so that a bridge installed later on the same
-// provider reports it alone); call it when the program, or the test, is
-// done, after a last ForceFlush of the MeterProvider if its final export
-// should include the count.
+// Install installs the OpenTelemetry sink, putting custody in observe mode
+// beside any sink already installed (the oracle keeps its verdicts), and
+// returns a function that removes it and stops reporting the goroutine
+// count to the MeterProvider. Call it when the program or the test is done,
+// after a last ForceFlush of the MeterProvider if its final export should
+// include the count. It waits, as [custody.Install]'s does, for goroutines
+// that have returned to report their exit, so that their spans end.
 //
-// Owned goroutines started before Install get no span and are not counted.
-// The span of one still running when uninstall is called is ended when it
-// returns if a bridge is installed then (any bridge: the span goes to the
-// provider that started it); otherwise it is never ended, nor exported.
+// Owned goroutines started before Install get no span and are not counted;
+// the span of one still running at uninstall is never ended.
 func Install(opts ...Option) (uninstall func()) {
 	s := newSink(opts...)
-	restore := custody.SetSink(s)
+	remove := spine.Install(s, core.Observe, core.DefaultDrain)
+	var once sync.Once
 	return func() {
-		restore()
-		s.unregister()
+		once.Do(func() {
+			remove()
+			s.unregister()
+		})
 	}
-}
-
-// NewSink returns the OpenTelemetry [custody.Sink] without installing it,
-// for combining with others through [custody.Tee]. It is safe for concurrent
-// use. Its instruments are made here; a provider that refuses one is
-// reported to otel.Handle and that instrument records nothing. The
-// goroutine count it reports stays registered with the MeterProvider for as
-// long as the provider lives, so make one such sink per MeterProvider, or
-// use Install, whose uninstall removes it.
-func NewSink(opts ...Option) custody.Sink {
-	return newSink(opts...)
 }
 
 func newSink(opts ...Option) *sink {
@@ -143,17 +136,14 @@ func (s *sink) unregister() {
 	}
 }
 
-// Mode returns [custody.Observe].
-func (s *sink) Mode() custody.Mode { return custody.Observe }
-
 // CancelGrace returns the grace chosen with [WithCancelGrace], or 0 for
-// custody's default.
+// custody's default of one second.
 func (s *sink) CancelGrace() time.Duration { return s.grace }
 
-// GoroutineContext starts the span of the owned goroutine g as a child of
-// the span in ctx, counts g as running, and returns ctx with the span in it.
+// StartGoroutine starts the span of the owned goroutine g as a child of the
+// span in ctx, counts g as running, and returns ctx with the span in it.
 // safego calls it before it starts g.
-func (s *sink) GoroutineContext(ctx context.Context, g *custody.Goroutine) context.Context {
+func (s *sink) StartGoroutine(ctx context.Context, g *custody.Goroutine) context.Context {
 	if g == nil {
 		return ctx
 	}
@@ -298,8 +288,7 @@ func endSpan(span trace.Span, e *custody.Event) {
 
 // Flush asks the providers to export what they hold now, so that the span
 // and the count of a panic reach the backend before the panic, raised
-// again, ends the process: safego calls it through [custody.Flush], with a
-// deadline. A provider the bridge uses that cannot flush (it has no
+// again, ends the process: safego calls it, with a deadline. A provider the bridge uses that cannot flush (it has no
 // ForceFlush method, as the SDK's have), such as the global placeholder
 // that forwards to a provider registered later, is replaced by the global
 // provider of the moment. A provider's error is reported to otel.Handle.

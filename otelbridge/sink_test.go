@@ -25,6 +25,8 @@ import (
 	tracenoop "go.opentelemetry.io/otel/trace/noop"
 
 	"github.com/custody-go/custody"
+	"github.com/custody-go/custody/internal/core"
+	"github.com/custody-go/custody/internal/spine"
 	"github.com/custody-go/custody/otelbridge"
 )
 
@@ -50,16 +52,16 @@ func install(t *testing.T, opts ...otelbridge.Option) *telemetry {
 // the record, asks the sink for the goroutine's context and reports the
 // spawn from the parent's context.
 func spawn(ctx context.Context, name string) (context.Context, *custody.Goroutine) {
-	g := custody.NewGoroutine(custody.FromContext(ctx), name, custody.Caller(1))
-	gctx := custody.GoroutineContext(custody.NewContext(ctx, g), g)
-	custody.Emit(ctx, &custody.Event{Kind: custody.GoroutineSpawned, Goroutine: g, Site: g.Spawn})
+	g := spine.NewGoroutine(custody.FromContext(ctx), name, spine.Caller(1))
+	gctx := spine.Start(core.Load(), spine.WithRecord(ctx, g), g)
+	spine.Emit(ctx, &custody.Event{Kind: custody.GoroutineSpawned, Goroutine: g, Site: g.Spawn})
 	return gctx, g
 }
 
 // exit reports the return of the goroutine g running with ctx, latency
 // after its context was done.
 func exit(ctx context.Context, g *custody.Goroutine, latency time.Duration) {
-	custody.Emit(ctx, &custody.Event{Kind: custody.GoroutineExited, Goroutine: g, Latency: latency})
+	spine.Emit(ctx, &custody.Event{Kind: custody.GoroutineExited, Goroutine: g, Latency: latency})
 }
 
 // ended returns the ended span named name, failing the test unless there is
@@ -97,8 +99,7 @@ func event(t *testing.T, s sdktrace.ReadOnlySpan, name string) sdktrace.Event {
 
 func TestGoroutineSpan(t *testing.T) {
 	tel := install(t)
-	ctx, request := tel.tp.Tracer("test").Start(custody.NewContext(t.Context(),
-		custody.NewGoroutine(nil, "TestGoroutineSpan", custody.Site{})), "request")
+	ctx, request := tel.tp.Tracer("test").Start(spine.WithRecord(t.Context(), spine.NewGoroutine(nil, "TestGoroutineSpan", 0)), "request")
 
 	wctx, worker := spawn(ctx, "worker") // the spawn site checked below
 	_, line := spawnLine(t)
@@ -141,7 +142,7 @@ func TestGoroutineSpan(t *testing.T) {
 // spawnLine returns the line that calls it.
 func spawnLine(t *testing.T) (string, int) {
 	t.Helper()
-	f := custody.Caller(1).Frame()
+	f := spine.Caller(1).Frame()
 	return f.File, f.Line
 }
 
@@ -162,7 +163,7 @@ func TestGoroutineSpanUsesEventTimes(t *testing.T) {
 	tel := install(t)
 	ctx, g := spawn(t.Context(), "worker")
 	end := time.Now().Add(time.Hour)
-	custody.Emit(ctx, &custody.Event{Kind: custody.GoroutineExited, Goroutine: g, Time: end})
+	spine.Emit(ctx, &custody.Event{Kind: custody.GoroutineExited, Goroutine: g, Time: end})
 
 	s := tel.ended(t, "worker")
 	assert.True(t, s.EndTime().Equal(end), "EndTime() = %v, want %v", s.EndTime(), end)
@@ -172,7 +173,7 @@ func TestContextDoneAndCancelLatency(t *testing.T) {
 	tel := install(t)
 	ctx, g := spawn(t.Context(), "worker")
 	done := time.Now()
-	custody.Emit(ctx, &custody.Event{Kind: custody.GoroutineContextDone, Goroutine: g, Time: done, Err: context.Canceled})
+	spine.Emit(ctx, &custody.Event{Kind: custody.GoroutineContextDone, Goroutine: g, Time: done, Err: context.Canceled})
 	exit(ctx, g, 250*time.Millisecond)
 
 	s := tel.ended(t, "worker")
@@ -198,7 +199,7 @@ func TestExitWithoutCancelHasNoLatency(t *testing.T) {
 func TestIgnoredCancel(t *testing.T) {
 	tel := install(t)
 	ctx, g := spawn(t.Context(), "stubborn")
-	custody.Emit(ctx, &custody.Event{Kind: custody.GoroutineIgnoredCancel, Goroutine: g, Latency: 2 * time.Second})
+	spine.Emit(ctx, &custody.Event{Kind: custody.GoroutineIgnoredCancel, Goroutine: g, Latency: 2 * time.Second})
 	exit(ctx, g, 3*time.Second)
 
 	s := tel.ended(t, "stubborn")
@@ -224,8 +225,8 @@ func TestPanicIsAnException(t *testing.T) {
 		t.Run(tt.wantType, func(t *testing.T) {
 			tel := install(t)
 			ctx, g := spawn(t.Context(), "panicky")
-			stack := custody.Callers(0)
-			custody.Emit(ctx, &custody.Event{Kind: custody.GoroutinePanicked, Goroutine: g, Value: tt.value, Stack: stack})
+			stack := spine.Callers(0)
+			spine.Emit(ctx, &custody.Event{Kind: custody.GoroutinePanicked, Goroutine: g, Value: tt.value, Stack: stack})
 			exit(ctx, g, 0)
 
 			s := tel.ended(t, "panicky")
@@ -247,23 +248,23 @@ func TestChannelEvents(t *testing.T) {
 	tel := install(t)
 	ctx, owner := spawn(t.Context(), "producer")
 	_, closer := spawn(ctx, "closer")
-	made := custody.Caller(0)
-	firstClose := custody.Caller(0)
+	made := spine.Caller(0)
+	firstClose := spine.Caller(0)
 	closedAt := time.Now()
-	op := custody.Caller(0)
+	op := spine.Caller(0)
 	_, opLine := spawnLine(t)
 
 	events := []custody.Event{
 		{Kind: custody.ChanClosed, Object: "results", Goroutine: owner, Owner: owner, Made: made, Site: op},
 		{Kind: custody.ChanSendAfterClose, Object: "results", Goroutine: owner, Owner: owner, Made: made, Site: op,
-			Other: firstClose, OtherGoroutine: closer, OtherTime: closedAt, Time: closedAt.Add(3 * time.Millisecond)},
+			Earlier: &custody.Event{Kind: custody.ChanClosed, Site: firstClose, Goroutine: closer, Time: closedAt}, Time: closedAt.Add(3 * time.Millisecond)},
 		{Kind: custody.ChanDoubleClose, Object: "results", Goroutine: owner, Owner: owner, Made: made, Site: op,
-			Other: firstClose, OtherGoroutine: closer, OtherTime: closedAt, Time: closedAt.Add(time.Second)},
+			Earlier: &custody.Event{Kind: custody.ChanClosed, Site: firstClose, Goroutine: closer, Time: closedAt}, Time: closedAt.Add(time.Second)},
 		{Kind: custody.ChanCloseByNonOwner, Object: "results", Goroutine: closer, Owner: owner, Made: made, Site: op},
-		{Kind: custody.ChanHandoff, Object: "results", Goroutine: owner, Owner: owner, OtherGoroutine: closer, Made: made, Site: op},
+		{Kind: custody.ChanHandoff, Object: "results", Goroutine: owner, Owner: owner, NewOwner: closer, Made: made, Site: op},
 	}
 	for _, e := range events {
-		custody.Emit(ctx, &e)
+		spine.Emit(ctx, &e)
 	}
 	exit(ctx, owner, 0)
 
@@ -298,7 +299,7 @@ func TestChannelEvents(t *testing.T) {
 func TestChannelEventOnRequestSpan(t *testing.T) {
 	tel := install(t)
 	ctx, request := tel.tp.Tracer("test").Start(t.Context(), "request")
-	custody.Emit(ctx, &custody.Event{Kind: custody.ChanDoubleClose, Object: "results"})
+	spine.Emit(ctx, &custody.Event{Kind: custody.ChanDoubleClose, Object: "results"})
 	request.End()
 
 	s := tel.ended(t, "request")
@@ -310,12 +311,12 @@ func TestChannelEventOnRequestSpan(t *testing.T) {
 func TestMapEvents(t *testing.T) {
 	tel := install(t)
 	ctx, g := spawn(t.Context(), "cache-filler")
-	stored := custody.Caller(0)
+	stored := spine.Caller(0)
 	kinds := []custody.Kind{custody.MapZeroStored, custody.MapZeroLoaded, custody.MapMutatedAfterStore}
 	for _, k := range kinds {
-		custody.Emit(ctx, &custody.Event{Kind: k, Object: "user:42", Goroutine: g, Other: stored, OtherGoroutine: g, Site: custody.Caller(0)})
+		spine.Emit(ctx, &custody.Event{Kind: k, Object: "user:42", Goroutine: g, Earlier: &custody.Event{Site: stored, Goroutine: g}, Site: spine.Caller(0)})
 		// safemap has no context: no span, metrics only.
-		custody.Emit(context.Background(), &custody.Event{Kind: k, Object: "user:43"})
+		spine.Emit(context.Background(), &custody.Event{Kind: k, Object: "user:43"})
 	}
 	exit(ctx, g, 0)
 
@@ -343,11 +344,11 @@ func TestMapEvents(t *testing.T) {
 func TestForeignSpanIsLeftAlone(t *testing.T) {
 	tel := install(t)
 	ctx, request := tel.tp.Tracer("test").Start(t.Context(), "request")
-	g := custody.NewGoroutine(nil, "early", custody.Caller(0))
-	gctx := custody.NewContext(ctx, g) // no GoroutineContext: started before Install
+	g := spine.NewGoroutine(nil, "early", spine.Caller(0))
+	gctx := spine.WithRecord(ctx, g) // no GoroutineContext: started before Install
 
-	custody.Emit(gctx, &custody.Event{Kind: custody.GoroutineContextDone, Goroutine: g, Err: context.Canceled})
-	custody.Emit(gctx, &custody.Event{Kind: custody.GoroutinePanicked, Goroutine: g, Value: "boom"})
+	spine.Emit(gctx, &custody.Event{Kind: custody.GoroutineContextDone, Goroutine: g, Err: context.Canceled})
+	spine.Emit(gctx, &custody.Event{Kind: custody.GoroutinePanicked, Goroutine: g, Value: "boom"})
 	exit(gctx, g, time.Millisecond)
 	assert.Empty(t, tel.spans.Ended(), "the request span was ended by a goroutine's exit")
 
@@ -359,8 +360,8 @@ func TestForeignSpanIsLeftAlone(t *testing.T) {
 	// A goroutine started inside an owned one, before Install, finds its
 	// parent's span in its context: that one must be left alone too.
 	pctx, parent := spawn(t.Context(), "parent")
-	child := custody.NewGoroutine(parent, "child", custody.Caller(0))
-	exit(custody.NewContext(pctx, child), child, 0)
+	child := spine.NewGoroutine(parent, "child", spine.Caller(0))
+	exit(spine.WithRecord(pctx, child), child, 0)
 	for _, s := range tel.spans.Ended() {
 		assert.NotEqual(t, "parent", s.Name(), "the parent's span was ended by its child's exit")
 	}
@@ -373,11 +374,11 @@ func TestNotRecordingBuildsNothing(t *testing.T) {
 	t.Cleanup(otelbridge.Install(otelbridge.WithTracerProvider(tp)))
 	ctx, g := spawn(t.Context(), "worker")
 	assert.True(t, trace.SpanContextFromContext(ctx).IsValid(), "the goroutine's context holds its span")
-	custody.Emit(ctx, &custody.Event{Kind: custody.GoroutineContextDone, Goroutine: g, Err: context.Canceled})
-	custody.Emit(ctx, &custody.Event{Kind: custody.GoroutineIgnoredCancel, Goroutine: g, Latency: time.Second})
-	custody.Emit(ctx, &custody.Event{Kind: custody.GoroutinePanicked, Goroutine: g, Value: "boom"})
-	custody.Emit(ctx, &custody.Event{Kind: custody.ChanDoubleClose, Goroutine: g, Object: "c"})
-	custody.Emit(ctx, &custody.Event{Kind: custody.MapZeroLoaded, Goroutine: g, Object: "k"})
+	spine.Emit(ctx, &custody.Event{Kind: custody.GoroutineContextDone, Goroutine: g, Err: context.Canceled})
+	spine.Emit(ctx, &custody.Event{Kind: custody.GoroutineIgnoredCancel, Goroutine: g, Latency: time.Second})
+	spine.Emit(ctx, &custody.Event{Kind: custody.GoroutinePanicked, Goroutine: g, Value: "boom"})
+	spine.Emit(ctx, &custody.Event{Kind: custody.ChanDoubleClose, Goroutine: g, Object: "c"})
+	spine.Emit(ctx, &custody.Event{Kind: custody.MapZeroLoaded, Goroutine: g, Object: "k"})
 	exit(ctx, g, time.Second)
 
 	assert.Equal(t, 1, tp.started)
@@ -423,28 +424,26 @@ func (s *countingSpan) AddLink(trace.Link)                      { s.p.calls++ }
 
 func TestModeAndCancelGrace(t *testing.T) {
 	restore := otelbridge.Install()
-	assert.Equal(t, custody.Observe, custody.Active())
-	assert.Equal(t, custody.DefaultCancelGrace, custody.CancelGrace())
+	assert.Equal(t, core.Observe, spine.Mode())
+	assert.Equal(t, core.DefaultGrace, spine.Grace(core.Load()))
 	restore()
-	assert.Equal(t, custody.Off, custody.Active(), "uninstall restores the sink that was there before")
+	assert.Equal(t, core.Off, spine.Mode(), "uninstall restores the sink that was there before")
 
 	restore = otelbridge.Install(otelbridge.WithCancelGrace(5 * time.Second))
-	assert.Equal(t, 5*time.Second, custody.CancelGrace())
+	assert.Equal(t, 5*time.Second, spine.Grace(core.Load()))
 	restore()
 
-	restore = otelbridge.Install(otelbridge.WithCancelGrace(-time.Second))
-	assert.Equal(t, custody.DefaultCancelGrace, custody.CancelGrace(), "a grace <= 0 is ignored")
-	restore()
+	assert.PanicsWithValue(t, "otelbridge: WithCancelGrace(-1s): the grace must be positive", func() {
+		otelbridge.WithCancelGrace(-time.Second)
+	})
 }
 
 func TestNilContext(t *testing.T) {
 	tel := install(t)
-	g := custody.NewGoroutine(nil, "nil-ctx", custody.Caller(0))
-	sink := custody.CurrentSink()
+	g := spine.NewGoroutine(nil, "nil-ctx", spine.Caller(0))
+	sink := core.Load().Entries[0].Sink.(custody.Sink)
 	// The sink must survive a wrapper passing a nil context.
-	ctx := sink.(interface {
-		GoroutineContext(context.Context, *custody.Goroutine) context.Context
-	}).GoroutineContext(nil, g)
+	ctx := sink.(spine.Starter).StartGoroutine(nil, g)
 	require.NotNil(t, ctx)
 	sink.Emit(nil, custody.Event{Kind: custody.MapZeroLoaded})
 	sink.Emit(ctx, custody.Event{Kind: custody.GoroutineExited, Goroutine: g})
@@ -484,7 +483,7 @@ func TestFlush(t *testing.T) {
 	uninstall := otelbridge.Install(
 		otelbridge.WithTracerProvider(sdktrace.NewTracerProvider(sdktrace.WithSpanProcessor(fc))),
 		otelbridge.WithMeterProvider(sdkmetric.NewMeterProvider(sdkmetric.WithReader(reader))))
-	custody.Flush(t.Context())
+	spine.Flush(core.Load(), t.Context())
 	uninstall()
 	assert.Equal(t, int32(1), fc.flushes.Load(), "the tracer provider's span processors are flushed")
 	require.Len(t, handled, 1, "the failure is reported to otel.Handle")
@@ -498,10 +497,10 @@ func TestFlush(t *testing.T) {
 	})
 	uninstall = otelbridge.Install()
 	defer uninstall()
-	custody.Flush(t.Context()) // nothing registered yet: nothing to flush
+	spine.Flush(core.Load(), t.Context()) // nothing registered yet: nothing to flush
 	global := &flushCounter{SpanProcessor: tracetest.NewSpanRecorder()}
 	otel.SetTracerProvider(sdktrace.NewTracerProvider(sdktrace.WithSpanProcessor(global)))
-	custody.Flush(t.Context())
+	spine.Flush(core.Load(), t.Context())
 	assert.Equal(t, int32(1), global.flushes.Load(), "the global provider is looked up at the flush")
 }
 
@@ -533,7 +532,7 @@ func TestFlushTheProviderInUse(t *testing.T) {
 	defer otelbridge.Install()()
 	second := &flushCounter{SpanProcessor: tracetest.NewSpanRecorder()}
 	otel.SetTracerProvider(sdktrace.NewTracerProvider(sdktrace.WithSpanProcessor(second)))
-	custody.Flush(t.Context())
+	spine.Flush(core.Load(), t.Context())
 	assert.Equal(t, int32(1), first.flushes.Load(), "the provider the spans go to is flushed")
 	assert.Zero(t, second.flushes.Load())
 }

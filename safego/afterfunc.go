@@ -6,6 +6,8 @@ import (
 	"time"
 
 	"github.com/custody-go/custody"
+	"github.com/custody-go/custody/internal/core"
+	"github.com/custody-go/custody/internal/spine"
 )
 
 // AfterFunc waits for the duration d to elapse and then calls fn(ctx) in an
@@ -40,7 +42,7 @@ func AfterFunc(ctx context.Context, d time.Duration, name string, fn func(ctx co
 		panic("safego: AfterFunc called with a nil function")
 	}
 	a := &after{ctx: ctx, name: name, fn: fn}
-	if mode := custody.Active(); mode != custody.Off {
+	if mode := spine.Mode(); mode != core.Off {
 		a.site, a.stack = spawnSite(mode, 1)
 	}
 	a.arm(d)

@@ -7,11 +7,13 @@ import (
 	"testing/synctest"
 	"time"
 
-	"github.com/custody-go/custody"
-	"github.com/custody-go/custody/safego"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"go.uber.org/goleak"
+
+	"github.com/custody-go/custody"
+	"github.com/custody-go/custody/internal/core"
+	"github.com/custody-go/custody/safego"
 )
 
 // Each test runs in a synctest bubble, which returns only once every
@@ -22,7 +24,7 @@ import (
 func TestAfterFuncFires(t *testing.T) {
 	defer goleak.VerifyNone(t, goleak.IgnoreCurrent())
 	synctest.Test(t, func(t *testing.T) {
-		r := install(t, custody.Observe)
+		r := install(t, core.Observe)
 		ctx, test := root(t)
 		start := time.Now()
 		ran := make(chan *custody.Goroutine, 1)
@@ -41,7 +43,7 @@ func TestAfterFuncFires(t *testing.T) {
 		assert.Equal(t, time.Minute, rec.Start.Sub(start))
 		assert.Equal(t, "reminder", rec.Name)
 		assert.Same(t, test, rec.Parent)
-		assert.Equal(t, afterLine, rec.Spawn.Line(), "the spawn site is the call to AfterFunc")
+		assert.Equal(t, afterLine, rec.Spawn.Frame().Line, "the spawn site is the call to AfterFunc")
 		assert.Equal(t, []custody.Kind{custody.GoroutineSpawned, custody.GoroutineExited}, r.kinds("reminder"))
 		assert.False(t, stop(), "stop after the timer fired")
 	})

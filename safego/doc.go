@@ -12,8 +12,8 @@
 // # Identity
 //
 // The record travels in the context passed to the goroutine's function and
-// in the pprof labels custody.id and custody.name ([custody.LabelID],
-// [custody.LabelName]), which the goroutine sets on itself. Goroutines it
+// in the pprof labels custody.id and custody.name ([core.LabelID],
+// [core.LabelName]), which the goroutine sets on itself. Goroutines it
 // starts with a raw go statement inherit the labels, so goroutine dumps
 // (with GODEBUG=tracebacklabels=1), CPU profiles and the goroutineleak
 // profile map back to records. Records chain: an owned goroutine that starts

@@ -7,6 +7,8 @@ import (
 	"time"
 
 	"github.com/custody-go/custody"
+	"github.com/custody-go/custody/internal/sinktest"
+	"github.com/custody-go/custody/internal/spine"
 	"github.com/custody-go/custody/safego"
 )
 
@@ -20,12 +22,12 @@ func (ch events) Emit(_ context.Context, e custody.Event) { ch <- e }
 // start and exit, here to a sink that prints them.
 func ExampleGo() {
 	sink := make(events, 16)
-	restore := custody.SetSink(sink)
+	restore := sinktest.Set(sink)
 	defer restore()
 
 	// The identity of whatever starts the goroutine: a request handler, a test.
-	request := custody.NewGoroutine(nil, "handle-payment", custody.Caller(0))
-	ctx := custody.NewContext(context.Background(), request)
+	request := spine.NewGoroutine(nil, "handle-payment", spine.Caller(0))
+	ctx := spine.WithRecord(context.Background(), request)
 
 	safego.Go(ctx, "send-receipt", func(ctx context.Context) {
 		me := custody.FromContext(ctx)
@@ -33,7 +35,7 @@ func ExampleGo() {
 	})
 	for e := range sink {
 		if e.Kind == custody.GoroutineExited {
-			fmt.Println(e.Kind, e.Goroutine.Chain(), "spawned at", e.Site.Function())
+			fmt.Println(e.Kind, e.Goroutine.Chain(), "spawned at", e.Site.Frame().Function)
 			break
 		}
 	}

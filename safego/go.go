@@ -12,11 +12,13 @@ import (
 	"time"
 
 	"github.com/custody-go/custody"
+	"github.com/custody-go/custody/internal/core"
+	"github.com/custody-go/custody/internal/spine"
 )
 
 // Go starts fn(ctx) in a new goroutine named name.
 //
-// With custody off ([custody.Active] returns [custody.Off]) Go is a bare go
+// With custody off ([custody.Active] returns [core.Off]) Go is a bare go
 // statement: it records nothing and allocates nothing more than `go fn(ctx)`
 // does, and a panic in fn crashes the process as usual. In observe and
 // verify mode the goroutine gets a [custody.Goroutine] record — name, the
@@ -44,50 +46,53 @@ func Go(ctx context.Context, name string, fn func(ctx context.Context)) {
 	if fn == nil {
 		panic("safego: Go called with a nil function")
 	}
-	switch mode := custody.Active(); mode {
-	case custody.Off:
+	st := core.Load()
+	if st == nil {
 		go fn(ctx)
-	case custody.Observe:
-		// The line that called Go, unwound here rather than in spawnSite or
-		// custody.Caller: each frame less to unwind saves about a tenth of
-		// a go statement.
+		return
+	}
+	if st.Mode == core.Observe {
+		// The line that called Go, unwound here rather than in spawnSite:
+		// each frame less to unwind saves about a tenth of a go statement.
 		var pc [1]uintptr
 		runtime.Callers(2, pc[:])
-		spawn(ctx, name, fn, custody.SiteOf(pc[0]), nil)
-	default:
-		site, stack := spawnSite(mode, 1)
-		spawn(ctx, name, fn, site, stack)
+		spawn(st, ctx, name, fn, custody.Site(pc[0]), nil)
+		return
 	}
+	site, stack := spawnSite(st.Mode, 1)
+	spawn(st, ctx, name, fn, site, stack)
 }
 
 // spawnSite returns the call site skip frames above its caller and, in verify
 // mode, the stack there, unwinding the stack once.
-func spawnSite(mode custody.Mode, skip int) (custody.Site, custody.Stack) {
-	if mode != custody.Verify {
+func spawnSite(mode core.Mode, skip int) (custody.Site, custody.Stack) {
+	if mode != core.Verify {
 		var pc [1]uintptr
 		runtime.Callers(skip+2, pc[:])
-		return custody.SiteOf(pc[0]), nil
+		return custody.Site(pc[0]), nil
 	}
-	stack := custody.Callers(skip + 1)
+	stack := spine.Callers(skip + 1)
 	if len(stack) == 0 {
-		return custody.Site{}, nil
+		return 0, nil
 	}
-	return custody.SiteOf(stack[0]), stack
+	return custody.Site(stack[0]), stack
 }
 
 // start runs fn as an owned goroutine if custody is on, or with a bare go
 // statement if it is off.
 func start(ctx context.Context, name string, fn func(context.Context), site custody.Site, stack custody.Stack) {
-	if custody.Active() == custody.Off {
+	st := core.Load()
+	if st == nil {
 		go fn(ctx)
 		return
 	}
-	spawn(ctx, name, fn, site, stack)
+	spawn(st, ctx, name, fn, site, stack)
 }
 
-// spawn starts fn as an owned goroutine whose parent is ctx's identity.
-func spawn(ctx context.Context, name string, fn func(context.Context), site custody.Site, stack custody.Stack) {
-	o := newOwned(ctx, custody.FromContext(ctx), name, site)
+// spawn starts fn as an owned goroutine whose parent is ctx's identity,
+// reporting to the sinks of st.
+func spawn(st *core.State, ctx context.Context, name string, fn func(context.Context), site custody.Site, stack custody.Stack) {
+	o := newOwned(st, ctx, custody.FromContext(ctx), name, site)
 	o.fn = fn
 	o.spawned(stack) // before the go statement: the sink knows the goroutine before it can exit
 	o.wake = o.run
@@ -105,7 +110,11 @@ type owned struct {
 	context.Context // the context the goroutine was given
 
 	rec *custody.Goroutine
-	ctx context.Context // the context fn runs with: o, as the sink adjusted it, with pprof labels
+	// st is the set of sinks installed when the goroutine started: it
+	// reports to them, and is counted in st until its exit is reported, so
+	// that an uninstall can wait for the exit.
+	st  *core.State
+	ctx context.Context // the context fn runs with: o, as the sinks adjusted it, with pprof labels
 	fn  func(context.Context)
 	// wake is the context watch's callback. For a goroutine started by Go
 	// it is run, which the go statement runs first: one function value, not
@@ -139,7 +148,7 @@ type owned struct {
 // Value returns the record for custody's key, and asks the context the
 // goroutine was given for any other.
 func (o *owned) Value(key any) any {
-	if custody.IsRecordKey(key) {
+	if spine.IsRecordKey(key) {
 		return o.rec
 	}
 	return o.Context.Value(key)
@@ -160,11 +169,12 @@ func contextName(c context.Context) string {
 // newOwned makes the record of a goroutine about to start and the context it
 // will run with: ctx carrying the record, as the active sink adjusts it, with
 // the record's pprof labels.
-func newOwned(ctx context.Context, parent *custody.Goroutine, name string, site custody.Site) *owned {
-	o := &owned{Context: ctx, rec: custody.NewGoroutine(parent, name, site)}
-	o.ctx = pprof.WithLabels(custody.GoroutineContext(o, o.rec), pprof.Labels(
-		custody.LabelID, strconv.FormatUint(o.rec.ID, 10),
-		custody.LabelName, name))
+func newOwned(st *core.State, ctx context.Context, parent *custody.Goroutine, name string, site custody.Site) *owned {
+	o := &owned{Context: ctx, rec: spine.NewGoroutine(parent, name, site), st: st}
+	st.Pin()
+	o.ctx = pprof.WithLabels(spine.Start(st, o, o.rec), pprof.Labels(
+		core.LabelID, strconv.FormatUint(o.rec.ID, 10),
+		core.LabelName, name))
 	return o
 }
 
@@ -179,7 +189,7 @@ func (o *owned) spawned(stack custody.Stack) {
 		Goroutine: o.rec,
 		Stack:     stack,
 	}
-	custody.Emit(o.ctx, &o.ev)
+	spine.To(o.st, o.ctx, &o.ev)
 }
 
 // run is the body of a goroutine started by Go the first time it is called,
@@ -232,37 +242,49 @@ func (o *owned) ended() {
 }
 
 // repanic reports the panic v and the exit, then re-raises v unless a
-// verify-mode sink received it, first letting the sink flush.
+// verify-mode sink received the panic, first letting the sinks flush. The
+// decision is taken once, by the delivery: a sink uninstalled meanwhile
+// cannot make the goroutine both skip the report and swallow the panic.
 //
 //go:noinline
 func (o *owned) repanic(v any) {
-	o.panicked(v, panicStack())
+	verified := o.panicked(v, panicStack())
+	st, ctx := o.st, o.ctx
 	o.exit()
-	if custody.Active() == custody.Verify {
+	if verified {
 		return // the event is the verdict's input; the owning test fails, not the binary
 	}
-	flushBeforePanic(o.ctx)
+	flushBeforePanic(st, ctx)
 	panic(v)
 }
 
-// flushTimeout bounds the sink's flush before a panic is raised again.
+// flushTimeout bounds the sinks' flush before a panic is raised again.
 const flushTimeout = 2 * time.Second
 
-// flushBeforePanic gives the active sink up to flushTimeout to deliver what
-// it holds back ([custody.Flush]) before a panic that may end the process is
-// raised again: a span exporter's batch would otherwise die with it.
-func flushBeforePanic(ctx context.Context) {
+// flushBeforePanic gives the sinks of st up to flushTimeout to deliver what
+// they hold back before a panic that may end the process is raised again:
+// a span exporter's batch would otherwise die with it. A sink that does
+// not return by then is abandoned, flushing on in its own goroutine.
+func flushBeforePanic(st *core.State, ctx context.Context) {
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), flushTimeout)
 	defer cancel()
-	custody.Flush(ctx)
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		spine.Flush(st, ctx)
+	}()
+	select {
+	case <-done:
+	case <-ctx.Done():
+	}
 }
 
 // panicked is kept out of line, as are the other reporters, so that the
 // frames of a running owned goroutine stay small.
 //
 //go:noinline
-func (o *owned) panicked(v any, stack custody.Stack) {
-	custody.Emit(o.ctx, &custody.Event{
+func (o *owned) panicked(v any, stack custody.Stack) (verified bool) {
+	return spine.To(o.st, o.ctx, &custody.Event{
 		Kind:      custody.GoroutinePanicked,
 		Site:      o.rec.Spawn,
 		Goroutine: o.rec,
@@ -278,7 +300,7 @@ func (o *owned) onDone() {
 	o.mu.Lock()
 	o.doneAt = now
 	o.mu.Unlock()
-	custody.Emit(o.ctx, &custody.Event{
+	spine.To(o.st, o.ctx, &custody.Event{
 		Kind:      custody.GoroutineContextDone,
 		Time:      now,
 		Site:      o.rec.Spawn,
@@ -291,7 +313,7 @@ func (o *owned) onDone() {
 	o.mu.Lock()
 	if !o.returned {
 		o.pending.Add(1) // onGrace's; ours is still held, so the count is not zero
-		o.grace = time.AfterFunc(max(custody.CancelGrace()-time.Since(now), 0), o.onGrace)
+		o.grace = time.AfterFunc(max(spine.Grace(o.st)-time.Since(now), 0), o.onGrace)
 	}
 	o.mu.Unlock()
 }
@@ -306,7 +328,7 @@ func (o *owned) onGrace() {
 	if returned {
 		return
 	}
-	custody.Emit(o.ctx, &custody.Event{
+	spine.To(o.st, o.ctx, &custody.Event{
 		Kind:      custody.GoroutineIgnoredCancel,
 		Time:      now,
 		Site:      o.rec.Spawn,
@@ -347,7 +369,8 @@ func (o *owned) exit() {
 		e.Latency = max(e.Time.Sub(o.doneAt), 0) // written by onDone, which pending.Wait waited for
 		e.Err = o.ctx.Err()
 	}
-	custody.Emit(o.ctx, e)
+	spine.To(o.st, o.ctx, e)
+	o.st.Unpin()
 }
 
 // panicStack returns the stack of the panic being recovered by its caller,
@@ -355,7 +378,7 @@ func (o *owned) exit() {
 // runtime's panic machinery and the runtime frames that raised the panic
 // (a send on a closed channel, a nil dereference) are dropped.
 func panicStack() custody.Stack {
-	stack := custody.Callers(1)
+	stack := spine.Callers(1)
 	for i, pc := range stack {
 		if f := runtime.FuncForPC(pc - 1); f != nil && f.Name() == "runtime.gopanic" {
 			stack = stack[i+1:]

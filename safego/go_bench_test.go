@@ -12,7 +12,7 @@ import (
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 	"go.opentelemetry.io/otel/sdk/trace/tracetest"
 
-	"github.com/custody-go/custody"
+	"github.com/custody-go/custody/internal/core"
 	"github.com/custody-go/custody/oracle"
 	"github.com/custody-go/custody/otelbridge"
 	"github.com/custody-go/custody/safego"
@@ -28,13 +28,13 @@ func BenchmarkGo(b *testing.B) {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	b.Run("raw", func(b *testing.B) { startAndWait(b, ctx, rawGo) })
-	for _, mode := range []custody.Mode{custody.Off, custody.Observe, custody.Verify} {
+	for _, mode := range []core.Mode{core.Off, core.Observe, core.Verify} {
 		b.Run(mode.String(), func(b *testing.B) {
 			ctx := ctx
 			switch mode {
-			case custody.Observe:
+			case core.Observe:
 				defer installOTel(sdktrace.NeverSample(), false)()
-			case custody.Verify:
+			case core.Verify:
 				// The real oracle, with the benchmark as the checked test:
 				// its verdict at the end also proves nothing leaked.
 				ctx = oracle.Check(b)
@@ -127,7 +127,7 @@ func BenchmarkGoObserveFloor(b *testing.B) {
 				if part.labels {
 					id++
 					sctx = pprof.WithLabels(sctx, pprof.Labels(
-						custody.LabelID, strconv.FormatUint(id, 10), custody.LabelName, "bench"))
+						core.LabelID, strconv.FormatUint(id, 10), core.LabelName, "bench"))
 				}
 				go func() {
 					if part.labels {

@@ -13,11 +13,15 @@ import (
 	"testing/synctest"
 	"time"
 
-	"github.com/custody-go/custody"
-	"github.com/custody-go/custody/safego"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"go.uber.org/goleak"
+
+	"github.com/custody-go/custody"
+	"github.com/custody-go/custody/internal/core"
+	"github.com/custody-go/custody/internal/sinktest"
+	"github.com/custody-go/custody/internal/spine"
+	"github.com/custody-go/custody/safego"
 )
 
 // line returns the line number of its caller.
@@ -28,8 +32,8 @@ func line() int {
 
 // root returns t.Context() carrying a fresh identity named after the test.
 func root(t *testing.T) (context.Context, *custody.Goroutine) {
-	rec := custody.NewGoroutine(nil, t.Name(), custody.Caller(1))
-	return custody.NewContext(t.Context(), rec), rec
+	rec := spine.NewGoroutine(nil, t.Name(), spine.Caller(1))
+	return spine.WithRecord(t.Context(), rec), rec
 }
 
 func TestBadInput(t *testing.T) {
@@ -56,9 +60,9 @@ func TestBadInput(t *testing.T) {
 		{"Group.TryGo empty name", func() { g.TryGo("", nopErr) }, "safego: Group.TryGo called with an empty name"},
 		{"Group.TryGo nil fn", func() { g.TryGo("x", nil) }, "safego: Group.TryGo called with a nil function"},
 	}
-	for _, mode := range []custody.Mode{custody.Off, custody.Observe, custody.Verify} {
+	for _, mode := range []core.Mode{core.Off, core.Observe, core.Verify} {
 		t.Run(mode.String(), func(t *testing.T) {
-			if mode != custody.Off {
+			if mode != core.Off {
 				install(t, mode)
 			}
 			for _, tt := range tests {
@@ -70,7 +74,7 @@ func TestBadInput(t *testing.T) {
 }
 
 func TestGoOff(t *testing.T) {
-	require.Equal(t, custody.Off, custody.Active())
+	require.Equal(t, core.Off, spine.Mode())
 	ctx, parent := root(t)
 	got := make(chan context.Context, 1)
 	safego.Go(ctx, "off", func(ctx context.Context) { got <- ctx })
@@ -80,7 +84,7 @@ func TestGoOff(t *testing.T) {
 }
 
 func TestGoIdentity(t *testing.T) {
-	r := install(t, custody.Observe)
+	r := install(t, core.Observe)
 	type key struct{}
 	ctx, parent := root(t)
 	ctx = context.WithValue(ctx, key{}, "kept")
@@ -103,9 +107,9 @@ func TestGoIdentity(t *testing.T) {
 	assert.Same(t, parent, s.rec.Parent)
 	assert.NotZero(t, s.rec.ID)
 	assert.False(t, s.rec.Start.IsZero())
-	assert.Equal(t, spawnLine, s.rec.Spawn.Line(), "the spawn site is the line that called Go")
-	assert.True(t, strings.HasSuffix(s.rec.Spawn.File(), "safego/go_test.go"), s.rec.Spawn.File())
-	assert.Equal(t, "github.com/custody-go/custody/safego_test.TestGoIdentity", s.rec.Spawn.Function(),
+	assert.Equal(t, spawnLine, s.rec.Spawn.Frame().Line, "the spawn site is the line that called Go")
+	assert.True(t, strings.HasSuffix(s.rec.Spawn.Frame().File, "safego/go_test.go"), s.rec.Spawn.Frame().File)
+	assert.Equal(t, "github.com/custody-go/custody/safego_test.TestGoIdentity", s.rec.Spawn.Frame().Function,
 		"the spawn site is in the function that called Go, not in fn")
 	assert.Equal(t, "kept", s.value, "ctx's values reach fn")
 	assert.True(t, s.spawned, "spawned is reported before fn runs")
@@ -120,17 +124,17 @@ func TestGoIdentity(t *testing.T) {
 }
 
 func TestGoVerifyStack(t *testing.T) {
-	r := install(t, custody.Verify)
+	r := install(t, core.Verify)
 	safego.Go(t.Context(), "stacked", func(context.Context) {})
 	spawned := r.waitFor(t, "stacked", custody.GoroutineSpawned)
 	r.waitFor(t, "stacked", custody.GoroutineExited)
 	require.NotEmpty(t, spawned.Stack, "verify mode captures the spawn stack")
-	assert.Equal(t, spawned.Site.PC(), spawned.Stack[0], "the stack starts at the spawn site")
+	assert.Equal(t, uintptr(spawned.Site), spawned.Stack[0], "the stack starts at the spawn site")
 	assert.Contains(t, spawned.Stack.String(), "TestGoVerifyStack")
 }
 
 func TestGoParentChain(t *testing.T) {
-	install(t, custody.Observe)
+	install(t, core.Observe)
 	ctx, test := root(t)
 	got := make(chan *custody.Goroutine, 1)
 	safego.Go(ctx, "a", func(ctx context.Context) {
@@ -147,25 +151,25 @@ func TestGoParentChain(t *testing.T) {
 	assert.Equal(t, "b", b.Name)
 	assert.Equal(t, "a", a.Name)
 	assert.Same(t, test, a.Parent)
-	assert.Same(t, test, c.Root())
+	assert.Same(t, test, spine.Root(c))
 	assert.Equal(t, "c ← b ← a ← "+t.Name(), c.Chain())
 	assert.Less(t, a.ID, b.ID)
 	assert.Less(t, b.ID, c.ID)
 }
 
-// GoroutineContext is how a sink (otelbridge: a span) adjusts the context
+// StartGoroutine is how a sink (otelbridge: a span) adjusts the context
 // an owned goroutine runs with.
 type tagSink struct{ recorder }
 
 type tagKey struct{}
 
-func (s *tagSink) GoroutineContext(ctx context.Context, g *custody.Goroutine) context.Context {
+func (s *tagSink) StartGoroutine(ctx context.Context, g *custody.Goroutine) context.Context {
 	return context.WithValue(ctx, tagKey{}, "span of "+custody.FromContext(ctx).Name+" for "+g.Name)
 }
 
 func TestGoSinkContext(t *testing.T) {
-	s := &tagSink{recorder{mode: custody.Observe, notify: make(chan struct{}, 1)}}
-	t.Cleanup(custody.SetSink(s))
+	s := &tagSink{recorder{mode: core.Observe, notify: make(chan struct{}, 1)}}
+	t.Cleanup(sinktest.Set(s))
 	got := make(chan any, 1)
 	safego.Go(t.Context(), "tagged", func(ctx context.Context) { got <- ctx.Value(tagKey{}) })
 	assert.Equal(t, "span of tagged for tagged", <-got, "the sink sees the context carrying the new record")
@@ -181,7 +185,7 @@ func rawChild(ready chan<- struct{}, release <-chan struct{}) {
 
 func TestGoLabels(t *testing.T) {
 	t.Setenv("GODEBUG", "tracebacklabels=1")
-	r := install(t, custody.Observe)
+	r := install(t, core.Observe)
 	ready, release := make(chan struct{}), make(chan struct{})
 	ids := make(chan uint64, 1)
 	safego.Go(t.Context(), "labelled", func(ctx context.Context) {
@@ -225,7 +229,7 @@ func firstLine(s string) string {
 
 func TestGoCancelLatency(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		r := install(t, custody.Verify)
+		r := install(t, core.Verify)
 		ctx, cancel := context.WithCancel(t.Context())
 		safego.Go(ctx, "slow-to-stop", func(ctx context.Context) {
 			<-ctx.Done()
@@ -253,7 +257,7 @@ func TestGoCancelLatency(t *testing.T) {
 
 func TestGoContextDoneBeforeStart(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		r := install(t, custody.Observe)
+		r := install(t, core.Observe)
 		ctx, cancel := context.WithCancel(t.Context())
 		cancel()
 		safego.Go(ctx, "late", func(ctx context.Context) {
@@ -270,8 +274,8 @@ func TestGoContextDoneBeforeStart(t *testing.T) {
 
 func TestGoIgnoredCancel(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		r := &recorder{mode: custody.Verify, grace: 100 * time.Millisecond, notify: make(chan struct{}, 1)}
-		t.Cleanup(custody.SetSink(r))
+		r := &recorder{mode: core.Verify, grace: 100 * time.Millisecond, notify: make(chan struct{}, 1)}
+		t.Cleanup(sinktest.Set(r))
 		ctx, cancel := context.WithCancel(t.Context())
 		release := make(chan struct{})
 		safego.Go(ctx, "stubborn", func(context.Context) {
@@ -310,8 +314,8 @@ func (s slowDone) Emit(ctx context.Context, e custody.Event) {
 
 func TestGoIgnoredCancelAfterSlowSink(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		r := &recorder{mode: custody.Verify, grace: 10 * time.Millisecond, notify: make(chan struct{}, 1)}
-		t.Cleanup(custody.SetSink(slowDone{r}))
+		r := &recorder{mode: core.Verify, grace: 10 * time.Millisecond, notify: make(chan struct{}, 1)}
+		t.Cleanup(sinktest.Set(slowDone{r}))
 		ctx, cancel := context.WithCancel(t.Context())
 		release := make(chan struct{})
 		safego.Go(ctx, "stubborn", func(context.Context) { <-release })
@@ -329,7 +333,7 @@ func TestGoIgnoredCancelAfterSlowSink(t *testing.T) {
 }
 
 func TestGoPanicVerify(t *testing.T) {
-	r := install(t, custody.Verify)
+	r := install(t, core.Verify)
 	spawnLine := line() + 1
 	safego.Go(t.Context(), "panicker", func(context.Context) { panicker() })
 	r.waitFor(t, "panicker", custody.GoroutineExited)
@@ -338,7 +342,7 @@ func TestGoPanicVerify(t *testing.T) {
 		r.kinds("panicker"), "verify mode reports the panic and does not crash")
 	p := r.event(t, "panicker", custody.GoroutinePanicked)
 	assert.Equal(t, "boom", p.Value)
-	assert.Equal(t, spawnLine, p.Site.Line(), "the event's site is the spawn site")
+	assert.Equal(t, spawnLine, p.Site.Frame().Line, "the event's site is the spawn site")
 	require.NotEmpty(t, p.Stack)
 	frames := p.Stack.Frames()
 	assert.True(t, strings.HasSuffix(frames[0].Function, "safego_test.panicker"),
@@ -350,7 +354,7 @@ func panicker() { panic("boom") }
 // TestGoGoexit covers the exit of a goroutine whose function does not
 // return: runtime.Goexit runs the deferred calls only.
 func TestGoGoexit(t *testing.T) {
-	for _, mode := range []custody.Mode{custody.Observe, custody.Verify} {
+	for _, mode := range []core.Mode{core.Observe, core.Verify} {
 		t.Run(mode.String(), func(t *testing.T) {
 			r := install(t, mode)
 			ctx, cancel := context.WithCancel(t.Context())
@@ -365,7 +369,7 @@ func TestGoGoexit(t *testing.T) {
 }
 
 func TestGoSendOnClosedChannel(t *testing.T) {
-	r := install(t, custody.Verify)
+	r := install(t, core.Verify)
 	ch := make(chan int, 1)
 	close(ch)
 	safego.Go(t.Context(), "sender", func(context.Context) {
@@ -403,7 +407,7 @@ func TestGoOffAllocs(t *testing.T) {
 // on the context of a goroutine that returned before it was done.
 func TestGoNoLeak(t *testing.T) {
 	running := goleak.IgnoreCurrent()
-	r := install(t, custody.Verify)
+	r := install(t, core.Verify)
 	ctx, cancel := context.WithCancel(t.Context())
 	safego.Go(ctx, "quick", func(context.Context) {})
 	r.waitFor(t, "quick", custody.GoroutineExited)
@@ -419,7 +423,7 @@ func TestGoNoLeak(t *testing.T) {
 const crashEnv = "SAFEGO_TEST_CRASH_MODE"
 
 func TestGoPanicCrashes(t *testing.T) {
-	for _, mode := range []custody.Mode{custody.Off, custody.Observe} {
+	for _, mode := range []core.Mode{core.Off, core.Observe} {
 		t.Run(mode.String(), func(t *testing.T) {
 			stderr, err := runSelf(t, "TestGoPanicCrashHelper", crashEnv+"="+mode.String())
 			var exit interface{ ExitCode() int }
@@ -430,7 +434,7 @@ func TestGoPanicCrashes(t *testing.T) {
 			loc := crash.FindStringIndex(stderr)
 			require.NotNil(t, loc, "the crash message is the original panic:\n%s", stderr)
 			event := strings.Index(stderr, `sink: goroutine.panicked "crasher": boom`)
-			if mode == custody.Off {
+			if mode == core.Off {
 				assert.Equal(t, -1, event, "off mode reports nothing")
 				return
 			}
@@ -464,8 +468,8 @@ func TestGoPanicCrashHelper(t *testing.T) {
 	if mode == "" {
 		t.Skip("run by TestGoPanicCrashes in a subprocess")
 	}
-	if mode == custody.Observe.String() {
-		custody.SetSink(stderrSink{}) // never restored: the process dies
+	if mode == core.Observe.String() {
+		sinktest.Set(stderrSink{}) // never restored: the process dies
 	}
 	safego.Go(context.Background(), "crasher", func(context.Context) {
 		panic("boom")

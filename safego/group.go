@@ -7,8 +7,11 @@ import (
 	"sync"
 	"sync/atomic"
 
-	"github.com/custody-go/custody"
 	"golang.org/x/sync/errgroup"
+
+	"github.com/custody-go/custody"
+	"github.com/custody-go/custody/internal/core"
+	"github.com/custody-go/custody/internal/spine"
 )
 
 // A Group is an [errgroup.Group] whose members are owned goroutines: each has
@@ -82,8 +85,8 @@ func WithContext(ctx context.Context, name string) (*Group, context.Context) {
 	gctx, cancel := context.WithCancelCause(ctx)
 	g := &Group{ctx: gctx, cancel: cancel, name: name}
 	g.eg.Store(new(errgroup.Group))
-	if custody.Active() != custody.Off {
-		g.rec = custody.NewGoroutine(custody.FromContext(ctx), name, custody.Caller(1))
+	if spine.Mode() != core.Off {
+		g.rec = spine.NewGoroutine(custody.FromContext(ctx), name, spine.Caller(1))
 	}
 	return g, gctx
 }
@@ -100,7 +103,7 @@ func WithContext(ctx context.Context, name string) (*Group, context.Context) {
 // name is empty.
 func (g *Group) Go(name string, fn func(ctx context.Context) error) {
 	check("Go", name, fn)
-	mode := custody.Active()
+	mode := spine.Mode()
 	site, stack := memberSite(mode)
 	g.mu.Lock()
 	sem := g.sem
@@ -119,7 +122,7 @@ func (g *Group) Go(name string, fn func(ctx context.Context) error) {
 // TryGo panics if fn is nil or name is empty.
 func (g *Group) TryGo(name string, fn func(ctx context.Context) error) bool {
 	check("TryGo", name, fn)
-	mode := custody.Active()
+	mode := spine.Mode()
 	site, stack := memberSite(mode)
 	g.mu.Lock()
 	sem := g.sem
@@ -189,7 +192,9 @@ func (g *Group) Wait() error {
 		if ctx == nil {
 			ctx = context.Background()
 		}
-		flushBeforePanic(ctx)
+		if st := core.Load(); st != nil {
+			flushBeforePanic(st, ctx)
+		}
 		panic(&pe)
 	}
 	return err
@@ -229,9 +234,9 @@ func check(method, name string, fn func(context.Context) error) {
 
 // memberSite returns the site of the call to Group.Go or Group.TryGo, and
 // in verify mode the stack there.
-func memberSite(mode custody.Mode) (custody.Site, custody.Stack) {
-	if mode == custody.Off {
-		return custody.Site{}, nil
+func memberSite(mode core.Mode) (custody.Site, custody.Stack) {
+	if mode == core.Off {
+		return 0, nil
 	}
 	return spawnSite(mode, 2)
 }
@@ -239,12 +244,12 @@ func memberSite(mode custody.Mode) (custody.Site, custody.Stack) {
 // member returns the function the errgroup runs for fn: fn as an owned
 // goroutine (or bare, when custody was off at the call to Go), with a panic
 // turned into the member's error.
-func (g *Group) member(mode custody.Mode, name string, fn func(context.Context) error, site custody.Site, stack custody.Stack, sem chan struct{}) func() error {
+func (g *Group) member(mode core.Mode, name string, fn func(context.Context) error, site custody.Site, stack custody.Stack, sem chan struct{}) func() error {
 	ctx := g.ctx
 	if ctx == nil {
 		ctx = context.Background()
 	}
-	if mode == custody.Off {
+	if mode == core.Off {
 		return func() (err error) {
 			defer g.endMember(nil, name, &err, sem)
 			return fn(ctx)
@@ -255,7 +260,12 @@ func (g *Group) member(mode custody.Mode, name string, fn func(context.Context) 
 		parent = custody.FromContext(ctx)
 	}
 	return func() (err error) {
-		o := newOwned(ctx, parent, name, site)
+		st := core.Load()
+		if st == nil { // custody was turned off since Go was called
+			defer g.endMember(nil, name, &err, sem)
+			return fn(ctx)
+		}
+		o := newOwned(st, ctx, parent, name, site)
 		o.wake = o.onDone
 		o.spawned(stack)
 		o.begin()

@@ -11,11 +11,14 @@ import (
 	"testing/synctest"
 	"time"
 
-	"github.com/custody-go/custody"
-	"github.com/custody-go/custody/safego"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"golang.org/x/sync/errgroup"
+
+	"github.com/custody-go/custody"
+	"github.com/custody-go/custody/internal/core"
+	"github.com/custody-go/custody/internal/sinktest"
+	"github.com/custody-go/custody/safego"
 )
 
 // group is the API safego.Group shares with errgroup.Group, members taking
@@ -136,9 +139,9 @@ func TestGroupMatchesErrgroup(t *testing.T) {
 			assert.NoError(t, g.Wait())
 		},
 	}
-	for _, mode := range []custody.Mode{custody.Off, custody.Observe, custody.Verify} {
+	for _, mode := range []core.Mode{core.Off, core.Observe, core.Verify} {
 		t.Run(mode.String(), func(t *testing.T) {
-			if mode != custody.Off {
+			if mode != core.Off {
 				install(t, mode)
 			}
 			for name, scenario := range scenarios {
@@ -207,7 +210,7 @@ func TestGroupLimitAfterError(t *testing.T) {
 }
 
 func TestGroupMembersAreOwned(t *testing.T) {
-	r := install(t, custody.Verify)
+	r := install(t, core.Verify)
 	ctx, test := root(t)
 	g, gctx := safego.WithContext(ctx, "crawl")
 	assert.Same(t, test, custody.FromContext(gctx), "the group's context keeps the caller's identity")
@@ -230,16 +233,16 @@ func TestGroupMembersAreOwned(t *testing.T) {
 	assert.Equal(t, "fetch ← crawl ← "+t.Name(), fetch.Chain())
 	assert.Same(t, fetch.Parent, parse.Parent, "one group record is the parent of every member")
 	assert.Same(t, test, fetch.Parent.Parent)
-	assert.Equal(t, goLine, fetch.Spawn.Line(), "the spawn site is the call to Group.Go")
-	assert.Equal(t, tryLine, parse.Spawn.Line(), "the spawn site is the call to Group.TryGo")
+	assert.Equal(t, goLine, fetch.Spawn.Frame().Line, "the spawn site is the call to Group.Go")
+	assert.Equal(t, tryLine, parse.Spawn.Frame().Line, "the spawn site is the call to Group.TryGo")
 	assert.Equal(t, []custody.Kind{custody.GoroutineSpawned, custody.GoroutineExited}, r.kinds("fetch"))
 	spawned := r.event(t, "fetch", custody.GoroutineSpawned)
 	require.NotEmpty(t, spawned.Stack)
-	assert.Equal(t, fetch.Spawn.PC(), spawned.Stack[0])
+	assert.Equal(t, uintptr(fetch.Spawn), spawned.Stack[0])
 }
 
 func TestGroupTryGoRefusedReportsNothing(t *testing.T) {
-	r := install(t, custody.Observe)
+	r := install(t, core.Observe)
 	g, _ := safego.WithContext(t.Context(), "full")
 	g.SetLimit(0)
 	assert.False(t, g.TryGo("refused", func(context.Context) error { return nil }))
@@ -251,10 +254,10 @@ func TestGroupTryGoRefusedReportsNothing(t *testing.T) {
 // panic cancels the others and Wait re-raises it with the member's stack, in
 // every mode; observe and verify mode also report it as an event.
 func TestGroupPanic(t *testing.T) {
-	for _, mode := range []custody.Mode{custody.Off, custody.Observe, custody.Verify} {
+	for _, mode := range []core.Mode{core.Off, core.Observe, core.Verify} {
 		t.Run(mode.String(), func(t *testing.T) {
 			var r *recorder
-			if mode != custody.Off {
+			if mode != core.Off {
 				r = install(t, mode)
 			}
 			g, gctx := safego.WithContext(t.Context(), "crawl")
@@ -285,7 +288,7 @@ func TestGroupPanic(t *testing.T) {
 			assert.Equal(t, "fetch", causePE.Name)
 			assert.ErrorIs(t, context.Cause(gctx), cause)
 
-			if mode == custody.Off {
+			if mode == core.Off {
 				assert.Nil(t, pe.Goroutine, "off mode makes no record")
 				return
 			}
@@ -301,7 +304,7 @@ func TestGroupPanic(t *testing.T) {
 }
 
 func TestGroupPanicFirstWins(t *testing.T) {
-	r := install(t, custody.Verify)
+	r := install(t, core.Verify)
 	g, _ := safego.WithContext(t.Context(), "crawl")
 	g.Go("a", func(context.Context) error { panic("first") })
 	// The group's context is cancelled once a's panic is recorded.
@@ -326,8 +329,8 @@ type flushCounter struct {
 func (f *flushCounter) Flush(context.Context) { f.flushes.Add(1) }
 
 func TestGroupPanicFlushesOnceInWait(t *testing.T) {
-	f := &flushCounter{recorder: &recorder{mode: custody.Observe, notify: make(chan struct{}, 1)}}
-	t.Cleanup(custody.SetSink(f))
+	f := &flushCounter{recorder: &recorder{mode: core.Observe, notify: make(chan struct{}, 1)}}
+	t.Cleanup(sinktest.Set(f))
 	g, _ := safego.WithContext(t.Context(), "crawl")
 	for _, name := range []string{"a", "b", "c"} {
 		g.Go(name, func(context.Context) error { panic(name) })
@@ -363,9 +366,9 @@ func TestGroupPanicErrorUnwraps(t *testing.T) {
 }
 
 func TestZeroGroup(t *testing.T) {
-	for _, mode := range []custody.Mode{custody.Off, custody.Observe} {
+	for _, mode := range []core.Mode{core.Off, core.Observe} {
 		t.Run(mode.String(), func(t *testing.T) {
-			if mode != custody.Off {
+			if mode != core.Off {
 				install(t, mode)
 			}
 			var g safego.Group
@@ -379,7 +382,7 @@ func TestZeroGroup(t *testing.T) {
 				require.NotNil(t, ctx)
 				assert.NoError(t, ctx.Err(), "a zero Group does not cancel on error")
 				rec := custody.FromContext(ctx)
-				if mode == custody.Off {
+				if mode == core.Off {
 					assert.Nil(t, rec)
 					continue
 				}
@@ -395,7 +398,7 @@ func TestZeroGroup(t *testing.T) {
 // TestGroupWatch shows that members get the same context watch as Go.
 func TestGroupWatch(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		r := install(t, custody.Verify)
+		r := install(t, core.Verify)
 		g, _ := safego.WithContext(t.Context(), "crawl")
 		g.Go("fail", func(context.Context) error { return errFirst })
 		g.Go("slow", func(ctx context.Context) error {

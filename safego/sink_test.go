@@ -7,14 +7,17 @@ import (
 	"testing"
 	"time"
 
-	"github.com/custody-go/custody"
 	"github.com/stretchr/testify/require"
+
+	"github.com/custody-go/custody"
+	"github.com/custody-go/custody/internal/core"
+	"github.com/custody-go/custody/internal/sinktest"
 )
 
 // recorder is a Sink that keeps every event, in the mode and with the cancel
 // grace it is given.
 type recorder struct {
-	mode   custody.Mode
+	mode   core.Mode
 	grace  time.Duration
 	notify chan struct{}
 
@@ -23,10 +26,10 @@ type recorder struct {
 }
 
 // install makes a recorder the active sink until t ends.
-func install(t *testing.T, mode custody.Mode) *recorder {
+func install(t *testing.T, mode core.Mode) *recorder {
 	t.Helper()
 	r := &recorder{mode: mode, notify: make(chan struct{}, 1)}
-	t.Cleanup(custody.SetSink(r))
+	t.Cleanup(sinktest.Set(r))
 	return r
 }
 
@@ -40,7 +43,7 @@ func (r *recorder) Emit(_ context.Context, e custody.Event) {
 	}
 }
 
-func (r *recorder) Mode() custody.Mode { return r.mode }
+func (r *recorder) Mode() core.Mode { return r.mode }
 
 func (r *recorder) CancelGrace() time.Duration { return r.grace }
 

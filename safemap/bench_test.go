@@ -6,16 +6,18 @@ import (
 	"testing"
 
 	"github.com/custody-go/custody"
+	"github.com/custody-go/custody/internal/core"
+	"github.com/custody-go/custody/internal/sinktest"
 	"github.com/custody-go/custody/safemap"
 )
 
 // discardSink drops every event; its mode is the one a benchmark measures.
 // The lead switches observe and verify to the real sinks once otelbridge and
 // the oracle land.
-type discardSink struct{ mode custody.Mode }
+type discardSink struct{ mode core.Mode }
 
 func (discardSink) Emit(context.Context, custody.Event) {}
-func (s discardSink) Mode() custody.Mode                { return s.mode }
+func (s discardSink) Mode() core.Mode                   { return s.mode }
 
 // benchModes are the sub-benchmarks after raw: the sink each installs.
 var benchModes = []struct {
@@ -23,8 +25,8 @@ var benchModes = []struct {
 	sink custody.Sink
 }{
 	{"off", nil},
-	{"observe", discardSink{custody.Observe}},
-	{"verify", discardSink{custody.Verify}},
+	{"observe", discardSink{core.Observe}},
+	{"verify", discardSink{core.Verify}},
 }
 
 const benchKeys = 1024 // a power of two
@@ -60,7 +62,7 @@ func BenchmarkLoad(b *testing.B) {
 	})
 	for _, mode := range benchModes {
 		b.Run(mode.name, func(b *testing.B) {
-			defer custody.SetSink(mode.sink)()
+			defer sinktest.Set(mode.sink)()
 			var m safemap.Map[int, int]
 			for i := range benchKeys {
 				m.Store(i, i+1)
@@ -87,7 +89,7 @@ func BenchmarkStore(b *testing.B) {
 	})
 	for _, mode := range benchModes {
 		b.Run(mode.name, func(b *testing.B) {
-			defer custody.SetSink(mode.sink)()
+			defer sinktest.Set(mode.sink)()
 			var m safemap.Map[int, int]
 			b.ReportAllocs()
 			i := 0
@@ -118,7 +120,7 @@ func BenchmarkLoadPointer(b *testing.B) {
 	})
 	for _, mode := range benchModes {
 		b.Run(mode.name, func(b *testing.B) {
-			defer custody.SetSink(mode.sink)()
+			defer sinktest.Set(mode.sink)()
 			var m safemap.Map[int, *order]
 			for i := range benchKeys {
 				m.Store(i, &order{ID: i, Qty: 1, Items: []int{1, 2, 3}})
@@ -152,7 +154,7 @@ func BenchmarkStorePointer(b *testing.B) {
 	})
 	for _, mode := range benchModes {
 		b.Run(mode.name, func(b *testing.B) {
-			defer custody.SetSink(mode.sink)()
+			defer sinktest.Set(mode.sink)()
 			var m safemap.Map[int, *order]
 			b.ReportAllocs()
 			i := 0

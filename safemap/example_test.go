@@ -1,11 +1,9 @@
 package safemap_test
 
 import (
-	"context"
 	"fmt"
 	"slices"
 
-	"github.com/custody-go/custody"
 	"github.com/custody-go/custody/safemap"
 )
 
@@ -89,35 +87,6 @@ func ExampleMap_Range() {
 	})
 	fmt.Println(sum)
 	// Output: 3
-}
-
-// printSink prints the safemap events it gets, in verify mode.
-type printSink struct{}
-
-func (printSink) Emit(_ context.Context, e custody.Event) {
-	fmt.Printf("%s %q, stored at a known site: %v\n", e.Kind, e.Object, !e.Other.IsZero())
-}
-
-func (printSink) Mode() custody.Mode { return custody.Verify }
-
-// In verify mode a pointer from LoadOrStore changed in place is reported by
-// the next operation on its key, or by CheckAll, which the oracle calls at
-// the end of each test.
-func ExampleCheckAll() {
-	defer custody.SetSink(printSink{})()
-	var orders safemap.Map[string, *Order]
-
-	o, _ := orders.LoadOrStore("order-1", &Order{ID: "order-1"})
-	o.Items = append(o.Items, "sku-1") // other goroutines may be reading *o
-	orders.Load("order-1")
-
-	p, _ := orders.LoadOrStore("order-2", &Order{ID: "order-2"})
-	p.Items = append(p.Items, "sku-2")
-	fmt.Println("found by CheckAll:", safemap.CheckAll())
-	// Output:
-	// map.mutated_after_store "order-1", stored at a known site: true
-	// map.mutated_after_store "order-2", stored at a known site: true
-	// found by CheckAll: 1
 }
 
 // The incident's cache fallback, done right. ok == true only says that the

@@ -11,10 +11,13 @@ import (
 	"testing"
 	"time"
 
-	"github.com/custody-go/custody"
-	"github.com/custody-go/custody/internal/sinktest"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/custody-go/custody"
+	"github.com/custody-go/custody/internal/core"
+	"github.com/custody-go/custody/internal/mapcheck"
+	"github.com/custody-go/custody/internal/sinktest"
 )
 
 // fp fingerprints *p as a stored value of type T.
@@ -204,7 +207,7 @@ type selfMap map[int]selfMap
 // Observe mode records whether a stored value is zero and nothing else: it
 // fingerprints nothing, not even a value whose walk would be long.
 func TestObserveNeverFingerprints(t *testing.T) {
-	rec := sinktest.Install(t, custody.Observe)
+	rec := sinktest.Install(t, core.Observe)
 	var orders Map[string, *[]int]
 	orders.Store("o", &[]int{1})
 	x, _ := orders.m.Load("o")
@@ -300,7 +303,7 @@ func TestFingerprintSharedBudget(t *testing.T) {
 	}
 
 	t.Run("change found", func(t *testing.T) {
-		rec := sinktest.Install(t, custody.Verify)
+		rec := sinktest.Install(t, core.Verify)
 		g := complete(4)
 		var graphs Map[string, *peer]
 		within(t, 10*time.Second, func() {
@@ -333,7 +336,7 @@ func TestFingerprintMapBytesCharged(t *testing.T) {
 
 // The CheckAll list keeps no map alive and drops the ones that are gone.
 func TestListDropsDeadMaps(t *testing.T) {
-	defer custody.SetSink(verifySink{})()
+	defer sinktest.Set(verifySink{})()
 	live := new(Map[int, *int])
 	live.Store(1, new(int))
 	func() {
@@ -345,13 +348,7 @@ func TestListDropsDeadMaps(t *testing.T) {
 	for range 3 {
 		runtime.GC()
 	}
-	listed := maps.snapshot()
-	n := 0
-	for _, l := range listed {
-		if _, ok := l.(weakMap[int, *int]); ok {
-			n++
-		}
-	}
+	n := mapcheck.Listed(func(m mapcheck.Map) bool { _, ok := m.(weakMap[int, *int]); return ok })
 	assert.Less(t, n, 40, "dead maps stay listed")
 	assert.GreaterOrEqual(t, n, 1, "the live map is not listed")
 	runtime.KeepAlive(live)
@@ -360,4 +357,4 @@ func TestListDropsDeadMaps(t *testing.T) {
 type verifySink struct{}
 
 func (verifySink) Emit(context.Context, custody.Event) {}
-func (verifySink) Mode() custody.Mode                  { return custody.Verify }
+func (verifySink) Mode() core.Mode                     { return core.Verify }

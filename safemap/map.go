@@ -6,10 +6,12 @@ import (
 	"sync/atomic"
 
 	"github.com/custody-go/custody"
+	"github.com/custody-go/custody/internal/core"
+	"github.com/custody-go/custody/internal/spine"
 )
 
 // Map is a [sync.Map] with typed keys and values that remembers what was
-// stored. In [custody.Observe] and [custody.Verify] modes it reports a load
+// stored. In [core.Observe] and [core.Verify] modes it reports a load
 // that returns ok == true with a zero value ([custody.MapZeroLoaded]); in
 // verify mode also a stored value that was changed in place afterwards
 // ([custody.MapMutatedAfterStore]), naming the site of the store as well as
@@ -73,8 +75,8 @@ type Map[K comparable, V any] struct {
 func (m *Map[K, V]) Load(key K) (value V, ok bool) {
 	x, ok := m.m.Load(key)
 	p, isPlain := x.(*plain[V])
-	mode := custody.Active()
-	if isPlain && mode == custody.Off {
+	mode := spine.Mode()
+	if isPlain && mode == core.Off {
 		return p.v, true // the common off path: one type check, one atomic load
 	}
 	if !ok {
@@ -85,7 +87,7 @@ func (m *Map[K, V]) Load(key K) (value V, ok bool) {
 		return p.v, true
 	}
 	e := x.(*entry[V])
-	if mode != custody.Off && e.rec.onLoad(mode) {
+	if mode != core.Off && e.rec.onLoad(mode) {
 		m.inspect(key, x, mode, zeroLoad, 2)
 	}
 	return e.v, true
@@ -93,7 +95,7 @@ func (m *Map[K, V]) Load(key K) (value V, ok bool) {
 
 // Store sets the value for a key.
 func (m *Map[K, V]) Store(key K, value V) {
-	if mode := custody.Active(); mode != custody.Off {
+	if mode := spine.Mode(); mode != core.Off {
 		m.swap(key, value, mode, 0, 2)
 		return
 	}
@@ -102,10 +104,10 @@ func (m *Map[K, V]) Store(key K, value V) {
 
 // Clear deletes all the entries, resulting in an empty Map.
 func (m *Map[K, V]) Clear() {
-	if custody.Active() == custody.Verify {
+	if spine.Mode() == core.Verify {
 		// Check the values before they go; not atomic with the Clear, as
 		// no check of a concurrent write could be.
-		site, stack := custody.Caller(1), custody.Callers(1)
+		site, stack := spine.Caller(1), spine.Callers(1)
 		m.m.Range(func(k, x any) bool {
 			if m.mutated(x) {
 				key, _ := k.(K)
@@ -122,18 +124,18 @@ func (m *Map[K, V]) Clear() {
 // value was loaded, false if stored. A loaded zero value is reported as
 // [Map.Load] reports it.
 func (m *Map[K, V]) LoadOrStore(key K, value V) (actual V, loaded bool) {
-	mode := custody.Active()
+	mode := spine.Mode()
 	x, loaded := m.m.Load(key) // spares the box when the key is present
 	if !loaded {
 		b := m.box(value, mode, 2)
 		if x, loaded = m.m.LoadOrStore(key, b); !loaded {
-			if mode != custody.Off {
+			if mode != core.Off {
 				m.stored(key, b, mode, 2)
 			}
 			return value, false
 		}
 	}
-	if mode != custody.Off && needsLook[V](x) {
+	if mode != core.Off && needsLook[V](x) {
 		m.inspect(key, x, mode, zeroLoad, 2)
 	}
 	return valueOf[V](x), true
@@ -143,12 +145,12 @@ func (m *Map[K, V]) LoadOrStore(key K, value V) (actual V, loaded bool) {
 // any. The loaded result reports whether the key was present. A loaded zero
 // value is reported as [Map.Load] reports it.
 func (m *Map[K, V]) LoadAndDelete(key K) (value V, loaded bool) {
-	mode := custody.Active()
+	mode := spine.Mode()
 	x, loaded := m.m.LoadAndDelete(key)
 	if !loaded {
 		return value, false
 	}
-	if mode != custody.Off && needsLook[V](x) {
+	if mode != core.Off && needsLook[V](x) {
 		m.inspect(key, x, mode, zeroLoad, 2)
 	}
 	return valueOf[V](x), true
@@ -159,8 +161,8 @@ func (m *Map[K, V]) LoadAndDelete(key K) (value V, loaded bool) {
 // until the key is stored again, and a Range that starts afterwards does not
 // visit it.
 func (m *Map[K, V]) Delete(key K) {
-	mode := custody.Active()
-	if mode != custody.Verify {
+	mode := spine.Mode()
+	if mode != core.Verify {
 		m.m.Delete(key)
 		return
 	}
@@ -173,8 +175,8 @@ func (m *Map[K, V]) Delete(key K) {
 // loaded result reports whether the key was present. A loaded zero value is
 // reported as [Map.Load] reports it.
 func (m *Map[K, V]) Swap(key K, value V) (previous V, loaded bool) {
-	mode := custody.Active()
-	if mode == custody.Off {
+	mode := spine.Mode()
+	if mode == core.Off {
 		x, loaded := m.m.Swap(key, &plain[V]{v: value})
 		if !loaded {
 			return previous, false
@@ -186,7 +188,7 @@ func (m *Map[K, V]) Swap(key K, value V) (previous V, loaded bool) {
 
 // swap stores value under key in observe or verify mode, inspecting the box
 // it replaces for what.
-func (m *Map[K, V]) swap(key K, value V, mode custody.Mode, what inspection, skip int) (previous V, loaded bool) {
+func (m *Map[K, V]) swap(key K, value V, mode core.Mode, what inspection, skip int) (previous V, loaded bool) {
 	b := m.box(value, mode, skip+1)
 	x, loaded := m.m.Swap(key, b)
 	if loaded {
@@ -204,7 +206,7 @@ func (m *Map[K, V]) swap(key K, value V, mode custody.Mode, what inspection, ski
 // comparable (its type, or for an interface its dynamic type), even when key
 // is absent.
 func (m *Map[K, V]) CompareAndSwap(key K, old, new V) (swapped bool) {
-	mode := custody.Active()
+	mode := spine.Mode()
 	m.mustCompare("CompareAndSwap", old)
 	var b any
 	for {
@@ -212,7 +214,7 @@ func (m *Map[K, V]) CompareAndSwap(key K, old, new V) (swapped bool) {
 		if !ok {
 			return false
 		}
-		if mode == custody.Verify && needsLook[V](x) {
+		if mode == core.Verify && needsLook[V](x) {
 			m.inspect(key, x, mode, 0, 2)
 		}
 		if any(valueOf[V](x)) != any(old) {
@@ -222,7 +224,7 @@ func (m *Map[K, V]) CompareAndSwap(key K, old, new V) (swapped bool) {
 			b = m.box(new, mode, 2)
 		}
 		if m.m.CompareAndSwap(key, x, b) {
-			if mode != custody.Off {
+			if mode != core.Off {
 				m.stored(key, b, mode, 2)
 			}
 			return true
@@ -239,14 +241,14 @@ func (m *Map[K, V]) CompareAndSwap(key K, old, new V) (swapped bool) {
 // If there is no current value for key in the map, CompareAndDelete returns
 // false (even if old is the zero value).
 func (m *Map[K, V]) CompareAndDelete(key K, old V) (deleted bool) {
-	mode := custody.Active()
+	mode := spine.Mode()
 	m.mustCompare("CompareAndDelete", old)
 	for {
 		x, ok := m.m.Load(key)
 		if !ok {
 			return false
 		}
-		if mode == custody.Verify && needsLook[V](x) {
+		if mode == core.Verify && needsLook[V](x) {
 			m.inspect(key, x, mode, 0, 2)
 		}
 		if any(valueOf[V](x)) != any(old) {
@@ -301,7 +303,7 @@ func (m *Map[K, V]) Update(key K, fn func(old V, loaded bool) (v V, keep bool)) 
 	if fn == nil {
 		panic("safemap: Update with a nil fn")
 	}
-	mode := custody.Active()
+	mode := spine.Mode()
 	for {
 		x, loaded := m.m.Load(key)
 		var old V
@@ -309,7 +311,7 @@ func (m *Map[K, V]) Update(key K, fn func(old V, loaded bool) (v V, keep bool)) 
 			old = valueOf[V](x)
 		}
 		nv, keep := fn(old, loaded)
-		if loaded && mode == custody.Verify && needsLook[V](x) {
+		if loaded && mode == core.Verify && needsLook[V](x) {
 			m.inspect(key, x, mode, 0, 2) // also finds old changed by fn
 		}
 		switch {
@@ -322,7 +324,7 @@ func (m *Map[K, V]) Update(key K, fn func(old V, loaded bool) (v V, keep bool)) 
 		case !loaded:
 			b := m.box(nv, mode, 2)
 			if _, loaded := m.m.LoadOrStore(key, b); !loaded {
-				if mode != custody.Off {
+				if mode != core.Off {
 					m.stored(key, b, mode, 2)
 				}
 				return nv, true
@@ -330,7 +332,7 @@ func (m *Map[K, V]) Update(key K, fn func(old V, loaded bool) (v V, keep bool)) 
 		default:
 			b := m.box(nv, mode, 2)
 			if m.m.CompareAndSwap(key, x, b) {
-				if mode != custody.Off {
+				if mode != core.Off {
 					m.stored(key, b, mode, 2)
 				}
 				return nv, true
@@ -355,14 +357,14 @@ func (m *Map[K, V]) Range(f func(key K, value V) bool) {
 	if f == nil {
 		panic("safemap: Range with a nil f")
 	}
-	if custody.Active() != custody.Verify {
+	if spine.Mode() != core.Verify {
 		m.m.Range(func(k, x any) bool {
 			key, _ := k.(K) // a nil interface key is K's zero value
 			return f(key, valueOf[V](x))
 		})
 		return
 	}
-	site, stack := custody.Caller(1), custody.Callers(1)
+	site, stack := spine.Caller(1), spine.Callers(1)
 	m.m.Range(func(k, x any) bool {
 		key, _ := k.(K)
 		if m.mutated(x) {

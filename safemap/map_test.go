@@ -9,10 +9,11 @@ import (
 	"sync/atomic"
 	"testing"
 
-	"github.com/custody-go/custody"
-	"github.com/custody-go/custody/safemap"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/custody-go/custody/internal/sinktest"
+	"github.com/custody-go/custody/safemap"
 )
 
 // allModes runs f once per mode, with a sink of that mode installed (none
@@ -20,7 +21,7 @@ import (
 func allModes(t *testing.T, f func(t *testing.T)) {
 	for _, mode := range benchModes {
 		t.Run(mode.name, func(t *testing.T) {
-			t.Cleanup(custody.SetSink(mode.sink))
+			t.Cleanup(sinktest.Set(mode.sink))
 			f(t)
 		})
 	}

@@ -8,9 +8,10 @@ import (
 	"testing"
 	"testing/quick"
 
-	"github.com/custody-go/custody"
-	"github.com/custody-go/custody/safemap"
 	"github.com/stretchr/testify/assert"
+
+	"github.com/custody-go/custody/internal/sinktest"
+	"github.com/custody-go/custody/safemap"
 )
 
 // This file checks Map against a reference implementation, in the style of
@@ -290,7 +291,7 @@ func TestMixedModesMatchMutexMap(t *testing.T) {
 		m := new(safemap.Map[string, string])
 		var results []mapResult
 		for _, c := range calls {
-			restore := custody.SetSink(benchModes[c.mode].sink)
+			restore := sinktest.Set(benchModes[c.mode].sink)
 			v, ok := c.apply(m)
 			restore()
 			results = append(results, mapResult{v, ok})

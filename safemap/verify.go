@@ -8,6 +8,8 @@ import (
 	"time"
 
 	"github.com/custody-go/custody"
+	"github.com/custody-go/custody/internal/core"
+	"github.com/custody-go/custody/internal/spine"
 )
 
 // The map holds boxes, never bare values: *plain[V] for a value stored while
@@ -55,8 +57,8 @@ var observedZero = &record{zero: true}
 
 // onLoad reports whether a load in mode (observe or verify) has anything to
 // report about the value r records: a zero, or in verify mode a mutation.
-func (r *record) onLoad(mode custody.Mode) bool {
-	return r.zero || (r.deep && mode == custody.Verify)
+func (r *record) onLoad(mode core.Mode) bool {
+	return r.zero || (r.deep && mode == core.Verify)
 }
 
 // needsLook reports whether an operation in a mode other than off has
@@ -91,14 +93,14 @@ func (m *Map[K, V]) typeInfo() *typeInfo {
 // may be writing under its own locks. In verify mode box also fingerprints
 // what value reaches and records the store site, for which skip is the
 // argument that custody.Caller needs in box.
-func (m *Map[K, V]) box(value V, mode custody.Mode, skip int) any {
-	if mode == custody.Off {
+func (m *Map[K, V]) box(value V, mode core.Mode, skip int) any {
+	if mode == core.Off {
 		return &plain[V]{v: value}
 	}
 	e := &entry[V]{v: value, rec: clean}
 	rv := reflect.ValueOf(&e.v).Elem()
 	zero := rv.IsZero()
-	if mode != custody.Verify {
+	if mode != core.Verify {
 		if zero {
 			e.rec = observedZero
 		}
@@ -110,7 +112,7 @@ func (m *Map[K, V]) box(value V, mode custody.Mode, skip int) any {
 		fp, deep = fingerprint(rv, m.typeInfo())
 	}
 	if zero || deep {
-		e.rec = &record{zero: zero, deep: deep, fp: fp, site: custody.Caller(skip), time: time.Now()}
+		e.rec = &record{zero: zero, deep: deep, fp: fp, site: spine.Caller(skip), time: time.Now()}
 	}
 	return e
 }
@@ -118,26 +120,26 @@ func (m *Map[K, V]) box(value V, mode custody.Mode, skip int) any {
 // stored is called after box x was published under key. In verify mode it
 // reports the store of a zero value and lists the map for [CheckAll] when
 // the value has a fingerprint.
-func (m *Map[K, V]) stored(key K, x any, mode custody.Mode, skip int) {
+func (m *Map[K, V]) stored(key K, x any, mode core.Mode, skip int) {
 	e, ok := x.(*entry[V])
-	if mode != custody.Verify || !ok || e.rec == clean {
+	if mode != core.Verify || !ok || e.rec == clean {
 		return
 	}
 	if e.rec.deep && !m.listed.Load() {
 		m.list()
 	}
 	if e.rec.zero {
-		emit(custody.MapZeroStored, key, e.rec.site, custody.Callers(skip), e.rec, false)
+		emit(custody.MapZeroStored, key, e.rec.site, spine.Callers(skip), e.rec, false)
 	}
 }
 
 // inspect looks at box x, which an operation met under key, in observe or
 // verify mode.
-func (m *Map[K, V]) inspect(key K, x any, mode custody.Mode, what inspection, skip int) {
+func (m *Map[K, V]) inspect(key K, x any, mode core.Mode, what inspection, skip int) {
 	switch b := x.(type) {
 	case *plain[V]: // stored while off: no record, no fingerprint
 		if what&zeroLoad != 0 && reflect.ValueOf(&b.v).Elem().IsZero() {
-			emit(custody.MapZeroLoaded, key, custody.Caller(skip), stackIf(mode, skip), nil, false)
+			emit(custody.MapZeroLoaded, key, spine.Caller(skip), stackIf(mode, skip), nil, false)
 		}
 	case *entry[V]:
 		r := b.rec
@@ -145,21 +147,21 @@ func (m *Map[K, V]) inspect(key K, x any, mode custody.Mode, what inspection, sk
 			return
 		}
 		if what&zeroLoad != 0 && r.zero {
-			emit(custody.MapZeroLoaded, key, custody.Caller(skip), stackIf(mode, skip), r, true)
+			emit(custody.MapZeroLoaded, key, spine.Caller(skip), stackIf(mode, skip), r, true)
 		}
-		if mode == custody.Verify && m.mutated(b) {
-			emit(custody.MapMutatedAfterStore, key, custody.Caller(skip), stackIf(mode, skip), r, true)
+		if mode == core.Verify && m.mutated(b) {
+			emit(custody.MapMutatedAfterStore, key, spine.Caller(skip), stackIf(mode, skip), r, true)
 		}
 	}
 }
 
 // stackIf returns the stack of the user's call in verify mode, nil in
 // observe mode; skip is as for custody.Caller in stackIf's caller.
-func stackIf(mode custody.Mode, skip int) custody.Stack {
-	if mode != custody.Verify {
+func stackIf(mode core.Mode, skip int) custody.Stack {
+	if mode != core.Verify {
 		return nil
 	}
-	return custody.Callers(skip + 1)
+	return spine.Callers(skip + 1)
 }
 
 // mutated reports whether box x holds a value that no longer has the
@@ -186,12 +188,16 @@ func recordOf[V any](x any) *record {
 	return nil
 }
 
-// emit reports one event about key. other says whether r's store site and
-// time are the event's Other and OtherTime.
-func emit(k custody.Kind, key any, site custody.Site, stack custody.Stack, r *record, other bool) {
+// emit reports one event about key. earlier says whether r's store is the
+// event's Earlier.
+func emit(k custody.Kind, key any, site custody.Site, stack custody.Stack, r *record, earlier bool) {
 	e := custody.Event{Kind: k, Site: site, Object: fmt.Sprint(key), Stack: stack}
-	if other && r != nil {
-		e.Other, e.OtherTime = r.site, r.time
+	if earlier && r != nil && r.site != 0 { // observe mode records no store site
+		kind := custody.MapZeroStored
+		if k == custody.MapMutatedAfterStore {
+			kind = 0 // a store, not an event of its own
+		}
+		e.Earlier = &custody.Event{Kind: kind, Time: r.time, Site: r.site, Object: e.Object}
 	}
-	custody.Emit(context.Background(), &e)
+	spine.Emit(context.Background(), &e)
 }

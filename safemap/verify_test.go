@@ -12,11 +12,14 @@ import (
 	"testing"
 	"time"
 
-	"github.com/custody-go/custody"
-	"github.com/custody-go/custody/internal/sinktest"
-	"github.com/custody-go/custody/safemap"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/custody-go/custody"
+	"github.com/custody-go/custody/internal/core"
+	"github.com/custody-go/custody/internal/mapcheck"
+	"github.com/custody-go/custody/internal/sinktest"
+	"github.com/custody-go/custody/safemap"
 )
 
 // line returns the line of its caller: `m.Load(k)` then `at := line() - 1`
@@ -29,8 +32,8 @@ func line() int {
 // assertSite checks that s is line l of this file.
 func assertSite(t *testing.T, s custody.Site, l int, what string) {
 	t.Helper()
-	assert.True(t, strings.HasSuffix(s.File(), "safemap/verify_test.go"), "%s site file = %s, want safemap/verify_test.go", what, s.File())
-	assert.Equal(t, l, s.Line(), "%s site %s, want line %d", what, s, l)
+	assert.True(t, strings.HasSuffix(s.Frame().File, "safemap/verify_test.go"), "%s site file = %s, want safemap/verify_test.go", what, s.Frame().File)
+	assert.Equal(t, l, s.Frame().Line, "%s site %s, want line %d", what, s, l)
 }
 
 // An order is what the incident's cache held.
@@ -41,7 +44,7 @@ type cachedOrder struct {
 }
 
 func TestZeroValueEvents(t *testing.T) {
-	rec := sinktest.Install(t, custody.Verify)
+	rec := sinktest.Install(t, core.Verify)
 	var m safemap.Map[string, int]
 
 	m.Store("a", 0)
@@ -51,7 +54,7 @@ func TestZeroValueEvents(t *testing.T) {
 	assert.Equal(t, "a", es[0].Object)
 	assertSite(t, es[0].Site, storeLine, "zero store")
 	require.NotEmpty(t, es[0].Stack)
-	assert.Equal(t, es[0].Site.Function(), es[0].Stack.Frames()[0].Function, "the stack starts at the store")
+	assert.Equal(t, es[0].Site.Frame().Function, es[0].Stack.Frames()[0].Function, "the stack starts at the store")
 
 	loads := []struct {
 		name string
@@ -74,9 +77,9 @@ func TestZeroValueEvents(t *testing.T) {
 		e := es[0]
 		assert.Equal(t, custody.MapZeroLoaded, e.Kind, tc.name)
 		assert.Equal(t, "a", e.Object, tc.name)
-		assert.Contains(t, e.Site.Function(), "safemap_test.TestZeroValueEvents.func", "%s site %s", tc.name, e.Site)
+		assert.Contains(t, e.Site.Frame().Function, "safemap_test.TestZeroValueEvents.func", "%s site %s", tc.name, e.Site)
 		assert.NotEmpty(t, e.Stack, tc.name)
-		assert.False(t, e.OtherTime.IsZero(), tc.name)
+		assert.False(t, e.Earlier.Time.IsZero(), tc.name)
 		if tc.name == "Swap" {
 			require.Equal(t, []custody.Kind{custody.MapZeroLoaded, custody.MapZeroStored}, sinktest.Kinds(es))
 			assert.Equal(t, es[1].Site, e.Site, "the Swap is both the load and the store")
@@ -84,7 +87,7 @@ func TestZeroValueEvents(t *testing.T) {
 			require.Len(t, es, 1, tc.name)
 		}
 		if tc.name == "Load" {
-			assertSite(t, e.Other, storeLine, "Load's Other")
+			assertSite(t, e.Earlier.Site, storeLine, "Load's Other")
 		}
 	}
 	_, ok := m.Load("a")
@@ -102,7 +105,7 @@ func TestZeroValueEvents(t *testing.T) {
 func TestZeroLoadedStoredWhileOff(t *testing.T) {
 	var m safemap.Map[string, *cachedOrder]
 	m.Store("o", nil) // custody is off: no record
-	rec := sinktest.Install(t, custody.Verify)
+	rec := sinktest.Install(t, core.Verify)
 	v, ok := m.Load("o")
 	at := line() - 1
 	require.True(t, ok)
@@ -110,13 +113,13 @@ func TestZeroLoadedStoredWhileOff(t *testing.T) {
 	es := rec.Take()
 	require.Equal(t, []custody.Kind{custody.MapZeroLoaded}, sinktest.Kinds(es))
 	assertSite(t, es[0].Site, at, "Load")
-	assert.True(t, es[0].Other.IsZero(), "the store site of a value stored while off is unknown")
+	assert.True(t, es[0].Earlier == nil, "the store site of a value stored while off is unknown")
 }
 
 // The incident: a pointer from LoadOrStore changed in place. The next
 // operation on the key reports it, once, naming both sites.
 func TestMutatedAfterLoadOrStore(t *testing.T) {
-	rec := sinktest.Install(t, custody.Verify)
+	rec := sinktest.Install(t, core.Verify)
 	var m safemap.Map[string, *cachedOrder]
 	o, _ := m.LoadOrStore("order-1", &cachedOrder{ID: "order-1", Qty: 1})
 	storeLine := line() - 1
@@ -130,14 +133,14 @@ func TestMutatedAfterLoadOrStore(t *testing.T) {
 	require.Equal(t, []custody.Kind{custody.MapMutatedAfterStore}, sinktest.Kinds(es))
 	assert.Equal(t, "order-1", es[0].Object)
 	assertSite(t, es[0].Site, loadLine, "noticing Load")
-	assertSite(t, es[0].Other, storeLine, "LoadOrStore")
+	assertSite(t, es[0].Earlier.Site, storeLine, "LoadOrStore")
 	require.NotEmpty(t, es[0].Stack)
-	assert.Equal(t, es[0].Site.Function(), es[0].Stack.Frames()[0].Function, "the stack starts at the load")
-	assert.False(t, es[0].OtherTime.IsZero())
+	assert.Equal(t, es[0].Site.Frame().Function, es[0].Stack.Frames()[0].Function, "the stack starts at the load")
+	assert.False(t, es[0].Earlier.Time.IsZero())
 
 	o.Qty = 4
 	m.Load("order-1")
-	assert.Zero(t, safemap.CheckAll())
+	assert.Zero(t, mapcheck.CheckAll())
 	assert.Empty(t, rec.Take(), "a store's mutation is reported once")
 }
 
@@ -145,7 +148,7 @@ func TestMutatedAfterLoadOrStore(t *testing.T) {
 // shared order and changes it, properly synchronized with the test so that
 // the race detector has nothing to say, is reported every time.
 func TestMutationFoundDeterministically(t *testing.T) {
-	rec := sinktest.Install(t, custody.Verify)
+	rec := sinktest.Install(t, core.Verify)
 	for range 50 {
 		var m safemap.Map[string, *cachedOrder]
 		m.Store("order-1", &cachedOrder{ID: "order-1"})
@@ -189,11 +192,11 @@ func TestMutationFoundByEachOperation(t *testing.T) {
 			return line() - 1
 		}},
 		{"Clear", func(m *orders, _ *cachedOrder) int { m.Clear(); return line() }},
-		{"CheckAll", func(*orders, *cachedOrder) int { safemap.CheckAll(); return line() }},
+		{"CheckAll", func(*orders, *cachedOrder) int { mapcheck.CheckAll(); return line() }},
 	}
 	for _, tc := range ops {
 		t.Run(tc.name, func(t *testing.T) {
-			rec := sinktest.Install(t, custody.Verify)
+			rec := sinktest.Install(t, core.Verify)
 			var m orders
 			o := &cachedOrder{ID: "o", Items: []string{"a"}}
 			m.Store("k", o)
@@ -208,7 +211,7 @@ func TestMutationFoundByEachOperation(t *testing.T) {
 			}
 			require.Equal(t, []custody.Kind{custody.MapMutatedAfterStore}, sinktest.Kinds(found))
 			assertSite(t, found[0].Site, opLine, tc.name)
-			assertSite(t, found[0].Other, storeLine, "Store")
+			assertSite(t, found[0].Earlier.Site, storeLine, "Store")
 		})
 	}
 }
@@ -216,7 +219,7 @@ func TestMutationFoundByEachOperation(t *testing.T) {
 // Update replaces a value: no event for the replaced value, and the new one
 // is checked from the Update on.
 func TestUpdateReplacesWithoutEvent(t *testing.T) {
-	rec := sinktest.Install(t, custody.Verify)
+	rec := sinktest.Install(t, core.Verify)
 	var m safemap.Map[string, *cachedOrder]
 	m.Store("order-1", &cachedOrder{ID: "order-1", Items: []string{"a"}})
 	var updateLine int
@@ -239,13 +242,13 @@ func TestUpdateReplacesWithoutEvent(t *testing.T) {
 	m.Load("order-1")
 	es := rec.Take()
 	require.Equal(t, []custody.Kind{custody.MapMutatedAfterStore}, sinktest.Kinds(es))
-	assertSite(t, es[0].Other, updateLine, "Update")
+	assertSite(t, es[0].Earlier.Site, updateLine, "Update")
 }
 
 // An Update whose fn changes old in place, instead of returning a copy, is
 // reported at the Update.
 func TestUpdateMutatingOldInPlace(t *testing.T) {
-	rec := sinktest.Install(t, custody.Verify)
+	rec := sinktest.Install(t, core.Verify)
 	var m safemap.Map[string, *cachedOrder]
 	m.Store("order-1", &cachedOrder{ID: "order-1"})
 	at := line() + 1
@@ -261,7 +264,7 @@ func TestUpdateMutatingOldInPlace(t *testing.T) {
 // What a value reaches through slices, maps, interfaces and unexported
 // fields is fingerprinted; the map's own copy of a value is not shared.
 func TestMutationKinds(t *testing.T) {
-	rec := sinktest.Install(t, custody.Verify)
+	rec := sinktest.Install(t, core.Verify)
 	t.Run("slice", func(t *testing.T) {
 		var m safemap.Map[string, []int]
 		s := []int{1, 2, 3}
@@ -346,7 +349,7 @@ func TestMutationKinds(t *testing.T) {
 // Values that synchronize themselves are meant to be shared and changed in
 // place: they are not looked into.
 func TestSelfSynchronizedValues(t *testing.T) {
-	rec := sinktest.Install(t, custody.Verify)
+	rec := sinktest.Install(t, core.Verify)
 	type counter struct {
 		mu sync.Mutex
 		n  int
@@ -373,7 +376,7 @@ func TestSelfSynchronizedValues(t *testing.T) {
 	s.Hits.Add(1)
 	stamps.Load("s")
 
-	assert.Zero(t, safemap.CheckAll()+len(rec.Take()))
+	assert.Zero(t, mapcheck.CheckAll()+len(rec.Take()))
 }
 
 // pbMessage has the shape of a message generated by protoc-gen-go: a
@@ -402,7 +405,7 @@ func (m *pbMessage) marshal() []byte {
 // -race.
 func TestSelfSynchronizedShapes(t *testing.T) {
 	t.Run("protobuf message", func(t *testing.T) {
-		rec := sinktest.Install(t, custody.Verify)
+		rec := sinktest.Install(t, core.Verify)
 		var cache safemap.Map[string, *pbMessage]
 		cache.Store("k", &pbMessage{Value: "hello", Tags: []string{"a"}})
 		var wg sync.WaitGroup
@@ -416,12 +419,12 @@ func TestSelfSynchronizedShapes(t *testing.T) {
 		}
 		wg.Wait()
 		cache.Load("k")
-		assert.Zero(t, safemap.CheckAll())
+		assert.Zero(t, mapcheck.CheckAll())
 		assert.Empty(t, rec.Take())
 	})
 	t.Run("slog.Logger", func(t *testing.T) {
 		// A handler serializes its writes with a *sync.Mutex it holds.
-		rec := sinktest.Install(t, custody.Verify)
+		rec := sinktest.Install(t, core.Verify)
 		var buf bytes.Buffer
 		var loggers safemap.Map[string, *slog.Logger]
 		loggers.Store("tenant-1", slog.New(slog.NewTextHandler(&buf, nil)))
@@ -436,14 +439,14 @@ func TestSelfSynchronizedShapes(t *testing.T) {
 		}
 		wg.Wait()
 		loggers.Load("tenant-1")
-		assert.Zero(t, safemap.CheckAll())
+		assert.Zero(t, mapcheck.CheckAll())
 		assert.Empty(t, rec.Take())
 		assert.Equal(t, 400, strings.Count(buf.String(), "msg=hello"))
 	})
 	t.Run("net.Conn", func(t *testing.T) {
 		// A read in progress holds the descriptor's read lock, a word of
 		// internal/poll changed with atomics.
-		rec := sinktest.Install(t, custody.Verify)
+		rec := sinktest.Install(t, core.Verify)
 		ln, err := net.Listen("tcp", "127.0.0.1:0")
 		require.NoError(t, err)
 		defer ln.Close()
@@ -481,7 +484,7 @@ func TestSelfSynchronizedShapes(t *testing.T) {
 		require.NoError(t, err)
 		require.NoError(t, <-read)
 		pool.Load("peer")
-		assert.Zero(t, safemap.CheckAll())
+		assert.Zero(t, mapcheck.CheckAll())
 		assert.Empty(t, rec.Take())
 	})
 }
@@ -491,7 +494,7 @@ func TestSelfSynchronizedShapes(t *testing.T) {
 // and no mutations, whichever operation meets the changed value, and
 // CheckAll does nothing.
 func TestObserveMode(t *testing.T) {
-	rec := sinktest.Install(t, custody.Observe)
+	rec := sinktest.Install(t, core.Observe)
 	var m safemap.Map[string, *cachedOrder]
 	m.Store("nil", nil)
 	assert.Empty(t, rec.Take(), "observe mode reported a zero store")
@@ -499,8 +502,8 @@ func TestObserveMode(t *testing.T) {
 	es := rec.Take()
 	require.Equal(t, []custody.Kind{custody.MapZeroLoaded}, sinktest.Kinds(es))
 	assert.Nil(t, es[0].Stack)
-	assert.True(t, es[0].Other.IsZero(), "observe mode captured a store site")
-	assert.False(t, es[0].Site.IsZero())
+	assert.True(t, es[0].Earlier == nil, "observe mode captured a store site")
+	assert.False(t, (es[0].Site == 0))
 	assert.Nil(t, es[0].Goroutine)
 
 	o, _ := m.LoadOrStore("o", &cachedOrder{Items: []string{"a"}})
@@ -515,7 +518,7 @@ func TestObserveMode(t *testing.T) {
 	m.Update("o", func(old *cachedOrder, _ bool) (*cachedOrder, bool) { return old, true })
 	o.Qty = 5
 	m.Range(func(string, *cachedOrder) bool { return true })
-	assert.Zero(t, safemap.CheckAll(), "CheckAll in observe mode")
+	assert.Zero(t, mapcheck.CheckAll(), "CheckAll in observe mode")
 	m.Delete("o")
 	m.Store("o", o)
 	o.Qty = 6
@@ -536,7 +539,7 @@ func TestObserveMode(t *testing.T) {
 // its Go map would be a data race, and could stop the program with "fatal
 // error: concurrent map iteration and map write". Run with -race.
 func TestObserveModeReadsNoValue(t *testing.T) {
-	rec := sinktest.Install(t, custody.Observe)
+	rec := sinktest.Install(t, core.Observe)
 	type session struct{ attrs map[string]string }
 	var mu sync.Mutex
 	s := &session{attrs: map[string]string{}}
@@ -572,7 +575,7 @@ func TestObserveModeReadsNoValue(t *testing.T) {
 		sessions.Store(1, s)
 		sessions.Delete(1)
 		sessions.Store(1, s)
-		safemap.CheckAll()
+		mapcheck.CheckAll()
 	}
 	close(stop)
 	wg.Wait()
@@ -580,23 +583,23 @@ func TestObserveModeReadsNoValue(t *testing.T) {
 }
 
 func TestOffModeRecordsNothing(t *testing.T) {
-	rec := sinktest.New(custody.Verify)
+	rec := sinktest.New(core.Verify)
 	var m safemap.Map[string, *cachedOrder]
 	m.Store("nil", nil)
 	o, _ := m.LoadOrStore("o", &cachedOrder{})
 	o.Qty = 1
 	m.Load("nil")
 	m.Load("o")
-	t.Cleanup(custody.SetSink(rec))
+	t.Cleanup(sinktest.Set(rec))
 	m.Load("o") // stored while off: not fingerprinted
-	assert.Zero(t, safemap.CheckAll())
+	assert.Zero(t, mapcheck.CheckAll())
 	assert.Empty(t, rec.Take())
 }
 
 // CheckAll finds mutations after the last operation on a key, in every live
 // map, once.
 func TestCheckAll(t *testing.T) {
-	rec := sinktest.Install(t, custody.Verify)
+	rec := sinktest.Install(t, core.Verify)
 	var a safemap.Map[string, *cachedOrder]
 	var b safemap.Map[int, []string]
 	o := &cachedOrder{}
@@ -605,10 +608,7 @@ func TestCheckAll(t *testing.T) {
 	b.Store(4242, s)
 	o.Qty = 1
 	s[0] = "y"
-	off := custody.SetSink(nil)
-	assert.Zero(t, safemap.CheckAll(), "CheckAll with custody off")
-	off()
-	n := safemap.CheckAll()
+	n := mapcheck.CheckAll()
 	at := line() - 1
 	var found []custody.Event
 	for _, e := range rec.Take() {
@@ -619,7 +619,7 @@ func TestCheckAll(t *testing.T) {
 	}
 	assert.Len(t, found, 2)
 	assert.GreaterOrEqual(t, n, 2)
-	safemap.CheckAll()
+	mapcheck.CheckAll()
 	for _, e := range rec.Take() {
 		assert.NotContains(t, []string{"checkall-a", "4242"}, e.Object, "reported twice")
 	}

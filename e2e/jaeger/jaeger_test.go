@@ -75,7 +75,7 @@ func TestJaeger(t *testing.T) {
 	// goroutines under it: quote starts price, which ignores the request's
 	// cancellation for a while, closes a channel twice and waits; a group
 	// member panics.
-	handler := custody.NewGoroutine(nil, "handler", custody.Caller(0))
+	handler := spine.NewGoroutine(nil, "handler", spine.Caller(0))
 	reqCtx, request := tp.Tracer("e2e").Start(custody.NewContext(ctx, handler), "GET /quote")
 	reqCtx, cancel := context.WithCancel(reqCtx)
 	quoteLine := line() + 1
@@ -152,7 +152,7 @@ func TestJaeger(t *testing.T) {
 }
 
 // line returns the line that calls it.
-func line() int { return custody.Caller(1).Line() }
+func line() int { return spine.Caller(1).Line() }
 
 // waitForExits waits, at most ten seconds, for every owned goroutine to
 // have exited, as the bridge's own goroutine count says.

@@ -8,23 +8,28 @@ import (
 	"testing"
 
 	"github.com/custody-go/custody"
+	"github.com/custody-go/custody/internal/core"
+	"github.com/custody-go/custody/internal/spine"
 )
 
-// A Recorder is a Sink that keeps every event it receives. Its zero value
-// records in observe mode. It is safe for concurrent use.
+// A Recorder is a Sink that keeps every event it receives. It is safe for
+// concurrent use.
 type Recorder struct {
 	mu     sync.Mutex
-	mode   custody.Mode
+	mode   core.Mode
 	events []custody.Event
 }
 
-// New returns a Recorder that asks for mode.
-func New(mode custody.Mode) *Recorder { return &Recorder{mode: mode} }
+// New returns a Recorder for mode, which [Set] installs it in.
+func New(mode core.Mode) *Recorder { return &Recorder{mode: mode} }
 
-// Install makes a new Recorder of mode the active sink until t ends.
-func Install(t testing.TB, mode custody.Mode) *Recorder {
+// Mode returns the mode the Recorder was made for.
+func (r *Recorder) Mode() core.Mode { return r.mode }
+
+// Install installs a new Recorder in mode until t ends.
+func Install(t testing.TB, mode core.Mode) *Recorder {
 	r := New(mode)
-	t.Cleanup(custody.SetSink(r))
+	t.Cleanup(Set(r))
 	return r
 }
 
@@ -34,9 +39,6 @@ func (r *Recorder) Emit(_ context.Context, e custody.Event) {
 	defer r.mu.Unlock()
 	r.events = append(r.events, e)
 }
-
-// Mode returns the mode the Recorder was made with.
-func (r *Recorder) Mode() custody.Mode { return r.mode }
 
 // Events returns the events recorded so far.
 func (r *Recorder) Events() []custody.Event {
@@ -62,4 +64,19 @@ func Kinds(es []custody.Event) []custody.Kind {
 		ks = append(ks, e.Kind)
 	}
 	return ks
+}
+
+// Set installs s until the returned function is called: in the mode its
+// Mode method returns, if it has one, else in observe mode. Tests use it
+// for sinks of their own. Set(nil) installs nothing: custody stays off
+// unless another sink is installed.
+func Set(s custody.Sink) (uninstall func()) {
+	if s == nil {
+		return func() {}
+	}
+	mode := core.Observe
+	if m, ok := s.(interface{ Mode() core.Mode }); ok && m.Mode() > core.Observe {
+		mode = m.Mode()
+	}
+	return spine.Install(s, mode, core.DefaultDrain)
 }

@@ -463,13 +463,34 @@ func (stderrSink) Flush(ctx context.Context) {
 	}
 }
 
+// stuckFlush is a sink whose Flush ignores its context and never returns.
+type stuckFlush struct{}
+
+func (stuckFlush) Emit(context.Context, custody.Event) {}
+func (stuckFlush) Flush(context.Context)               { select {} }
+
+// TestGoPanicCrashesPastAStuckFlush: a sink whose Flush hangs must not keep
+// a panic from being raised again: safego bounds the flush itself.
+func TestGoPanicCrashesPastAStuckFlush(t *testing.T) {
+	start := time.Now()
+	stderr, err := runSelf(t, "TestGoPanicCrashHelper", crashEnv+"=stuck-flush")
+	var exit interface{ ExitCode() int }
+	require.True(t, errors.As(err, &exit), "the process must crash: %v\n%s", err, stderr)
+	assert.Equal(t, 2, exit.ExitCode(), stderr)
+	assert.Regexp(t, `(?m)^panic: boom \[recovered, repanicked\]$`, stderr)
+	assert.Less(t, time.Since(start), 30*time.Second, "the flush is bounded (2s)")
+}
+
 func TestGoPanicCrashHelper(t *testing.T) {
 	mode := lookupEnv(crashEnv)
 	if mode == "" {
 		t.Skip("run by TestGoPanicCrashes in a subprocess")
 	}
-	if mode == core.Observe.String() {
+	switch mode {
+	case core.Observe.String():
 		sinktest.Set(stderrSink{}) // never restored: the process dies
+	case "stuck-flush":
+		sinktest.Set(stuckFlush{}) // never restored: the process dies
 	}
 	safego.Go(context.Background(), "crasher", func(context.Context) {
 		panic("boom")

@@ -420,3 +420,26 @@ func recoverFrom(fn func()) (v any) {
 	fn()
 	return nil
 }
+
+// blockingFlush is a sink whose Flush ignores its context and returns only
+// when release is closed.
+type blockingFlush struct{ release chan struct{} }
+
+func (blockingFlush) Emit(context.Context, custody.Event) {}
+func (f blockingFlush) Flush(context.Context)             { <-f.release }
+
+// TestGroupWaitPastAStuckFlush: Wait raises a member's panic even when the
+// sink's Flush hangs; safego bounds the flush to two seconds (fake time).
+func TestGroupWaitPastAStuckFlush(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		f := blockingFlush{make(chan struct{})}
+		defer close(f.release) // the abandoned Flush returns before the bubble ends
+		defer sinktest.Set(f)()
+		g, _ := safego.WithContext(t.Context(), "crawl")
+		g.Go("a", func(context.Context) error { panic("boom") })
+		start := time.Now()
+		v := recoverFrom(func() { _ = g.Wait() })
+		require.IsType(t, &safego.PanicError{}, v)
+		assert.Equal(t, 2*time.Second, time.Since(start), "Wait gave the flush two seconds, no more")
+	})
+}

@@ -10,7 +10,7 @@ import (
 	"github.com/custody-go/custody/safego"
 )
 
-// Incident 2 (DESIGN.md, "Why it exists"): a time.AfterFunc registered per
+// Incident 2 (see the package documentation): a time.AfterFunc registered per
 // request kept 120,000 goroutines alive until the pod was OOM-killed.
 // custody: safego.AfterFunc ties the timer to the request's context. The
 // goroutine of a raw time.AfterFunc belongs to nobody, so no test's verdict

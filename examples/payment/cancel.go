@@ -8,7 +8,7 @@ import (
 	"github.com/custody-go/custody/safego"
 )
 
-// Incident 3 (DESIGN.md, "Why it exists"): a defer cancel() cancelled a
+// Incident 3 (see the package documentation): a defer cancel() cancelled a
 // context an async goroutine still needed. custody: the owned goroutine
 // knows its context and when it was done; the oracle reports the goroutine
 // that went on running after that, with the line that started it.

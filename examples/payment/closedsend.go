@@ -9,7 +9,7 @@ import (
 	"github.com/custody-go/custody/safego"
 )
 
-// Incident 5 (DESIGN.md, "Why it exists"): the incident log held seventeen
+// Incident 5 (see the package documentation): the incident log held seventeen
 // "panic: send on closed channel" crashes, none with a hint of who had
 // closed the channel. custody: in an owned goroutine under the oracle the
 // panic is caught and reported instead of killing the process; with chanown

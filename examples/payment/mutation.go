@@ -9,7 +9,7 @@ import (
 	"github.com/redis/go-redis/v9"
 )
 
-// Incident 4 (DESIGN.md, "Why it exists"): a pointer loaded from
+// Incident 4 (see the package documentation): a pointer loaded from
 // sync.Map.LoadOrStore was mutated in place by several goroutines. custody:
 // safemap fingerprints what a stored value reaches and reports the first
 // operation that finds it changed, with the site that stored it; Update

@@ -25,7 +25,7 @@ var tracer trace.Tracer = noop.NewTracerProvider().Tracer("")
 // installTelemetry exports traces and metrics over OTLP/HTTP when
 // OTEL_EXPORTER_OTLP_ENDPOINT is set: otelbridge, installed as custody's
 // sink, makes each owned goroutine a span and counts what custody sees, and
-// the oracle feeds it through a custody.Tee while a run is checked. The
+// it keeps receiving events beside the oracle while a run is checked. The
 // exporters read the other OTEL_EXPORTER_OTLP_* variables themselves, the
 // periodic reader OTEL_METRIC_EXPORT_INTERVAL; OTEL_SERVICE_NAME defaults to
 // custody-payment-demo. uninstall exports what is left.

@@ -2,7 +2,7 @@ package main
 
 import "context"
 
-// Incident 1 (DESIGN.md, "Why it exists"): a sync.Map held zero values, a
+// Incident 1 (see the package documentation): a sync.Map held zero values, a
 // fallback path loaded them with ok == true and wrote them to Redis; the hit
 // rate fell from 99.2% to 17% and the payment gateway saw duplicate order
 // IDs. custody: safemap reports the load of a zero value, with the site that

@@ -15,7 +15,9 @@
 //	safego.Go(ctx, "process-payment", process) // spawned by handle-payment
 //
 // With no sink installed custody is off: each wrapped operation costs one
-// atomic load more than the bare primitive (see BENCHMARKS.md). Installing a
+// atomic load more than the bare primitive ([BENCHMARKS.md]). Installing a
 // sink turns on observe mode: events with their call sites. The oracle turns
 // on verify mode: stacks, value fingerprints and context watches, for tests.
+//
+// [BENCHMARKS.md]: https://github.com/custody-go/custody/blob/main/BENCHMARKS.md
 package custody

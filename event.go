@@ -31,6 +31,7 @@ type Event struct {
 	// Earlier is the earlier operation this one refers to: the first close
 	// of a channel sent on or closed again after it, or the store of a map
 	// value that was zero when loaded or was changed after it was stored.
+	// Its Kind is zero for a store of a value that is not zero.
 	Earlier *Event
 	// Latency is how long after its context was done the goroutine still
 	// ran: until the event, for GoroutineIgnoredCancel; until it returned,

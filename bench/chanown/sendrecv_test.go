@@ -34,6 +34,17 @@ func sendRecv(b *testing.B, capacity int) {
 	base, end := o.Request(base)
 	defer end()
 
+	warm := make(chan int, capacity)
+	warmed := make(chan struct{})
+	go func() {
+		defer close(warmed)
+		for range warm {
+		}
+	}()
+	harness.Warm(func() { warm <- 1 })
+	close(warm)
+	<-warmed
+
 	b.Run("raw", func(b *testing.B) {
 		var ch chan int
 		r := harness.NewRounds(b, chanRound, func() func() {

@@ -33,15 +33,18 @@ func BenchmarkVerdict(b *testing.B) {
 		}
 		wg.Wait()
 	}
+	raw := func(ctx context.Context) (failed bool, why string) {
+		t := harness.NewTest(ctx, "clean")
+		ignore := goleak.IgnoreCurrent()
+		clean(t.Context())
+		goleak.VerifyNone(t, ignore)
+		return t.End()
+	}
+	harness.Warm(func() { raw(b.Context()) })
 	b.Run("raw", func(b *testing.B) {
 		b.ReportAllocs()
 		for b.Loop() {
-			t := harness.NewTest(b.Context(), "clean")
-			ignore := goleak.IgnoreCurrent()
-			clean(t.Context())
-			goleak.VerifyNone(t, ignore)
-			t.End()
-			if failed, why := t.Failed(); failed {
+			if failed, why := raw(b.Context()); failed {
 				b.Fatal(why)
 			}
 		}

@@ -34,13 +34,13 @@ func BenchmarkGo(b *testing.B) {
 
 	var wg sync.WaitGroup
 	fn := func(context.Context) { wg.Done() }
-	b.Run("raw", func(b *testing.B) {
-		loop(b, goRound, base, false, func(ctx context.Context) {
-			wg.Add(1)
-			go fn(ctx)
-			wg.Wait()
-		})
-	})
+	raw := func(ctx context.Context) {
+		wg.Add(1)
+		go fn(ctx)
+		wg.Wait()
+	}
+	harness.Warm(func() { raw(base) })
+	b.Run("raw", func(b *testing.B) { loop(b, goRound, base, false, raw) })
 	owned := func(ctx context.Context) {
 		wg.Add(1)
 		safego.Go(ctx, "bench", fn)
@@ -85,17 +85,17 @@ func BenchmarkGoTraced(b *testing.B) {
 	var wg sync.WaitGroup
 	fn := func(context.Context) { wg.Done() }
 	tracer := o.Tracer()
-	b.Run("raw", func(b *testing.B) {
-		loop(b, goRound, base, false, func(ctx context.Context) {
-			wg.Add(1)
-			sctx, span := tracer.Start(ctx, "bench")
-			go func() {
-				defer span.End()
-				fn(sctx)
-			}()
-			wg.Wait()
-		})
-	})
+	raw := func(ctx context.Context) {
+		wg.Add(1)
+		sctx, span := tracer.Start(ctx, "bench")
+		go func() {
+			defer span.End()
+			fn(sctx)
+		}()
+		wg.Wait()
+	}
+	harness.Warm(func() { raw(base) })
+	b.Run("raw", func(b *testing.B) { loop(b, goRound, base, false, raw) })
 	b.Run("observe", func(b *testing.B) {
 		defer o.Install()()
 		loop(b, goRound, base, false, func(ctx context.Context) {

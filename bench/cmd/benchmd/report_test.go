@@ -1,0 +1,68 @@
+package main
+
+import (
+	"flag"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+var update = flag.Bool("update", false, "rewrite testdata/*.golden")
+
+func TestMarkdownGolden(t *testing.T) {
+	f, err := os.Open("../../budgets.tsv")
+	require.NoError(t, err)
+	budgets, err := parseBudgets(f)
+	f.Close()
+	require.NoError(t, err)
+	rs := capturedRuns(t)
+	results, _ := parseFile(t, "testdata/oracle-round1.txt")
+	rs.add("github.com/custody-go/custody/bench/oracle", 0, results)
+	tables, _ := rs.summarize(budgets)
+	tables[0].doc = "BenchmarkGo starts one goroutine and waits for it to return."
+	m := meta{
+		command: regen + " -count 3", regen: regen, date: "2026-12-05", cpu: "Oxide Virtual Turin-like Processor",
+		cores: 2, procs: 2, goVersion: "go1.26.8", platform: "linux/amd64", count: 3, benchtime: "50ms",
+	}
+	var b strings.Builder
+	writeMarkdown(&b, m, split(tables, ": `golang.org/x/sync` v0.25.0"))
+	golden := filepath.Join("testdata", "report.golden.md")
+	if *update {
+		require.NoError(t, os.WriteFile(golden, []byte(b.String()), 0o644))
+	}
+	want, err := os.ReadFile(golden)
+	require.NoError(t, err, "run go test ./cmd/benchmd -update to create it")
+	assert.Equal(t, string(want), b.String())
+
+	var text strings.Builder
+	writeText(&text, split(tables, ""))
+	assert.Contains(t, text.String(), "benchmd: 1 over budget\n  OVER bench/safego BenchmarkGo observe (3.84×, budget ≤ 3×)\n")
+}
+
+func TestSplitPatterns(t *testing.T) {
+	root := "/r"
+	assert.Equal(t, []tree{
+		{dir: "/r/bench", patterns: []string{"./...", "./safego"}},
+		{dir: "/r", patterns: []string{"./...", "./oracle"}},
+	}, splitPatterns(root, []string{"./bench/...", "./...", "bench/safego", "./oracle"}))
+	assert.Equal(t, []tree{{dir: "/r", patterns: []string{"./benchmarks"}}}, splitPatterns(root, []string{"./benchmarks"}))
+}
+
+func TestShellJoin(t *testing.T) {
+	assert.Equal(t, `-count 5 -bench 'Go$|Load' ''`, shellJoin([]string{"-count", "5", "-bench", "Go$|Load", ""}))
+	assert.Equal(t, `'it'\''s'`, shellJoin([]string{"it's"}))
+}
+
+func TestFindRoot(t *testing.T) {
+	dir, err := os.Getwd()
+	require.NoError(t, err)
+	root, err := findRoot(dir)
+	require.NoError(t, err)
+	assert.Equal(t, filepath.Dir(filepath.Dir(filepath.Dir(dir))), root, "benchmd is in bench/cmd/benchmd")
+	_, err = findRoot(t.TempDir())
+	assert.ErrorContains(t, err, "benchmd: no go.mod of github.com/custody-go/custody")
+}

@@ -17,10 +17,10 @@ const groupMembers = 100
 // BenchmarkGroup makes a group with a context, starts 100 members that
 // return nil and waits for them. raw is errgroup.WithContext, 100 Go and
 // Wait; off, observe and verify are safego.WithContext, 100 Group.Go and
-// Group.Wait in each mode; conc-pool is sourcegraph/conc's pool with the
-// same semantics (pool.New().WithContext(ctx).WithCancelOnError()
-// .WithFirstError()). Observe and verify are as in BenchmarkGo; a verify
-// round is 10 groups.
+// Group.Wait in each mode; conc-pool is sourcegraph/conc's pool with
+// errgroup's semantics, cancel on the first error and return it:
+// pool.New().WithContext(ctx).WithCancelOnError().WithFirstError().
+// Observe and verify are as in BenchmarkGo; a verify round is 10 groups.
 func BenchmarkGroup(b *testing.B) {
 	o := harness.NewOTel(false)
 	defer o.Shutdown()

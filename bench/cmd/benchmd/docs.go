@@ -8,11 +8,17 @@ import (
 	"strings"
 )
 
-// benchDocs returns the first paragraph of the doc comment of each
-// Benchmark function in the test files of the package in dir, joined into
-// one line, by function name.
-func benchDocs(dir string) map[string]string {
-	docs := map[string]string{}
+// A benchInfo says where a Benchmark function is and what its doc comment
+// says.
+type benchInfo struct {
+	file string // the test file's path
+	doc  string // the first paragraph of its doc comment, on one line
+}
+
+// benchDocs returns, by function name, where each Benchmark function in the
+// test files of the package in dir is and its doc comment's first paragraph.
+func benchDocs(dir string) map[string]benchInfo {
+	docs := map[string]benchInfo{}
 	files, _ := filepath.Glob(filepath.Join(dir, "*_test.go"))
 	fset := token.NewFileSet()
 	for _, name := range files {
@@ -22,11 +28,11 @@ func benchDocs(dir string) map[string]string {
 		}
 		for _, d := range f.Decls {
 			fn, ok := d.(*ast.FuncDecl)
-			if !ok || fn.Recv != nil || fn.Doc == nil || !strings.HasPrefix(fn.Name.Name, "Benchmark") {
+			if !ok || fn.Recv != nil || !strings.HasPrefix(fn.Name.Name, "Benchmark") {
 				continue
 			}
 			para, _, _ := strings.Cut(fn.Doc.Text(), "\n\n")
-			docs[fn.Name.Name] = strings.Join(strings.Fields(para), " ")
+			docs[fn.Name.Name] = benchInfo{file: name, doc: strings.Join(strings.Fields(para), " ")}
 		}
 	}
 	return docs

@@ -21,6 +21,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 	"runtime"
 	"strings"
 	"time"
@@ -136,13 +137,17 @@ func run(args []string, stdout, stderr io.Writer) int {
 		}
 	}
 	tables, untabled := rs.summarize(budgets)
-	docs := map[string]map[string]string{}
+	docs := map[string]map[string]benchInfo{}
 	for _, p := range pkgs {
 		docs[p.path] = benchDocs(p.dir)
 	}
 	for i := range tables {
 		name, _, _ := strings.Cut(tables[i].key.op, "/")
-		tables[i].doc = docs[tables[i].key.pkg][name]
+		info := docs[tables[i].key.pkg][name]
+		tables[i].doc = info.doc
+		if rel, err := filepath.Rel(root, info.file); err == nil && info.file != "" {
+			tables[i].file = filepath.ToSlash(rel)
+		}
 	}
 	sections := split(tables, peerVersions(root))
 	writeText(stdout, sections)
@@ -200,7 +205,9 @@ func split(tables []table, versions string) []section {
 	own := section{
 		title: "The packages' own benchmarks",
 		intro: "The benchmarks next to the code, as the packages' owners measure them while they work on them.\n" +
-			"Where a table here and one above disagree, read the doc comments: the definitions differ.",
+			"Where a table here and one above disagree, the definitions differ: each table names the file\n" +
+			"whose doc comment defines it.",
+		byFile: true,
 	}
 	for _, t := range tables {
 		if strings.HasPrefix(t.key.pkg, rootModule+"/bench/") {

@@ -27,6 +27,7 @@ type meta struct {
 type section struct {
 	title, intro string
 	tables       []table
+	byFile       bool // name each table's file instead of quoting its doc comment
 }
 
 // overs lists the rows over budget.
@@ -120,7 +121,10 @@ func writeMarkdown(w io.Writer, m meta, sections []section) {
 		p("## %s\n\n%s\n\n", s.title, s.intro)
 		for _, t := range s.tables {
 			p("### %s · %s\n\n", strings.TrimPrefix(shortPkg(t.key.pkg), "bench/"), t.key.op)
-			if t.doc != "" {
+			switch {
+			case s.byFile && t.file != "":
+				p("Defined in `%s`.\n\n", t.file)
+			case !s.byFile && t.doc != "":
 				p("%s\n\n", t.doc)
 			}
 			p("| | ratio to raw | min–max | allocs/op | B/op | budget | |\n")

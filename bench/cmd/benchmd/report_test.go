@@ -22,8 +22,12 @@ func TestMarkdownGolden(t *testing.T) {
 	rs := capturedRuns(t)
 	results, _ := parseFile(t, "testdata/oracle-round1.txt")
 	rs.add("github.com/custody-go/custody/bench/oracle", 0, results)
+	results, _ = parseFile(t, "testdata/safego-round1.txt")
+	rs.add("github.com/custody-go/custody/safego", 0, results) // as if the package's own
 	tables, _ := rs.summarize(budgets)
+	require.Len(t, tables, 3)
 	tables[0].doc = "BenchmarkGo starts one goroutine and waits for it to return."
+	tables[2].doc, tables[2].file = "Not shown: the file is named instead.", "safego/go_bench_test.go"
 	m := meta{
 		command: regen + " -count 3", regen: regen, date: "2026-12-05", cpu: "Oxide Virtual Turin-like Processor",
 		cores: 2, procs: 2, goVersion: "go1.26.8", platform: "linux/amd64", count: 3, benchtime: "50ms",
@@ -37,10 +41,12 @@ func TestMarkdownGolden(t *testing.T) {
 	want, err := os.ReadFile(golden)
 	require.NoError(t, err, "run go test ./cmd/benchmd -update to create it")
 	assert.Equal(t, string(want), b.String())
+	assert.Contains(t, b.String(), "### safego · BenchmarkGo\n\nDefined in `safego/go_bench_test.go`.\n")
+	assert.NotContains(t, b.String(), "Not shown")
 
 	var text strings.Builder
 	writeText(&text, split(tables, ""))
-	assert.Contains(t, text.String(), "benchmd: 1 over budget\n  OVER bench/safego BenchmarkGo observe (3.84×, budget ≤ 3×)\n")
+	assert.Contains(t, text.String(), "benchmd: 2 over budget\n  OVER bench/safego BenchmarkGo observe (3.84×, budget ≤ 3×)\n  OVER safego BenchmarkGo observe (5.54×, budget ≤ 3×)\n")
 }
 
 func TestSplitPatterns(t *testing.T) {

@@ -75,6 +75,7 @@ type table struct {
 	key  opKey
 	rows []row
 	doc  string // the benchmark's doc comment, first paragraph
+	file string // the benchmark's file, relative to the repository root
 }
 
 // summarize turns the runs of each operation with a raw sub-benchmark into

@@ -114,6 +114,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 	binArgs := []string{"-test.run", "^$", "-test.bench", *pattern, "-test.benchmem", "-test.count", "1",
 		"-test.benchtime", *benchtime, "-test.cpu", fmt.Sprint(*procs), "-test.timeout", "30m"}
 	fmt.Fprintf(stderr, "benchmd: %d rounds of: PKG.test %s\n", *count, strings.Join(binArgs, " "))
+	loadStart := loadAvg()
 	rs := newRuns()
 	cpu := ""
 	start := time.Now()
@@ -185,6 +186,9 @@ func run(args []string, stdout, stderr io.Writer) int {
 		count:     *count,
 		benchtime: *benchtime,
 	}
+	if end := loadAvg(); loadStart != "" && end != "" {
+		m.load = fmt.Sprintf("%s at the start, %s at the end (1 minute, with %d cores)", loadStart, end, runtime.NumCPU())
+	}
 	var b strings.Builder
 	writeMarkdown(&b, m, sections)
 	if err := os.WriteFile(*out, []byte(b.String()), 0o644); err != nil {
@@ -247,4 +251,18 @@ func shellJoin(args []string) string {
 		}
 	}
 	return strings.Join(q, " ")
+}
+
+// loadAvg returns the 1-minute load average of the machine from
+// /proc/loadavg, or "" where there is none.
+func loadAvg() string {
+	data, err := os.ReadFile("/proc/loadavg")
+	if err != nil {
+		return ""
+	}
+	f := strings.Fields(string(data))
+	if len(f) == 0 {
+		return ""
+	}
+	return f[0]
 }

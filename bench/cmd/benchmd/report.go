@@ -21,6 +21,7 @@ type meta struct {
 	platform  string // GOOS/GOARCH
 	count     int
 	benchtime string
+	load      string // the 1-minute load averages at the start and the end, if known
 }
 
 // A section is a titled group of tables: the bench module's, the packages'.
@@ -82,7 +83,11 @@ func writeMarkdown(w io.Writer, m meta, sections []section) {
 	p("| machine | %s, %d cores, %s |\n", m.cpu, m.cores, m.platform)
 	p("| GOMAXPROCS | %d |\n", m.procs)
 	p("| Go | %s |\n", m.goVersion)
-	p("| rounds | %d, `-benchtime %s` each |\n\n", m.count, m.benchtime)
+	p("| rounds | %d, `-benchtime %s` each |\n", m.count, m.benchtime)
+	if m.load != "" {
+		p("| load average | %s |\n", m.load)
+	}
+	p("\n")
 
 	p("## Method\n\n")
 	p("Each package's test binary is built once (`go test -c`) and then run in %d rounds. A round runs\n", m.count)

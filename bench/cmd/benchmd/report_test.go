@@ -31,6 +31,7 @@ func TestMarkdownGolden(t *testing.T) {
 	m := meta{
 		command: regen + " -count 3", regen: regen, date: "2026-12-05", cpu: "Oxide Virtual Turin-like Processor",
 		cores: 2, procs: 2, goVersion: "go1.26.8", platform: "linux/amd64", count: 3, benchtime: "50ms",
+		load: "0.10 at the start, 0.20 at the end (1 minute, with 2 cores)",
 	}
 	var b strings.Builder
 	writeMarkdown(&b, m, split(tables, ": `golang.org/x/sync` v0.25.0"))

@@ -50,6 +50,7 @@ type result struct {
 //
 //	GOKER_SHORT=1      only the fast subset (also with go test -short)
 //	GOKER_KERNELS=a,b  only these kernels
+//	GOKER_CHECKERS=c   only this checker (oracle or goleak)
 //	GOKER_PARALLEL=n   children at once (default 1: verdict times are wall times)
 //	GOKER_TABLE=file   write the table there (default: the test log)
 //	GOKER_JSON=file    write the results there, one JSON object per line
@@ -67,6 +68,10 @@ func TestCorpus(t *testing.T) {
 	} else if testing.Short() || os.Getenv("GOKER_SHORT") != "" {
 		ks = slices.DeleteFunc(ks, func(k kernel) bool { return !k.short })
 	}
+	cs := checkers
+	if only := os.Getenv("GOKER_CHECKERS"); only != "" {
+		cs = strings.Split(only, ",")
+	}
 	parallel := 1
 	if s := os.Getenv("GOKER_PARALLEL"); s != "" {
 		parallel, err = strconv.Atoi(s)
@@ -82,7 +87,7 @@ func TestCorpus(t *testing.T) {
 	g.SetLimit(parallel)
 	for _, k := range ks {
 		for _, v := range variants {
-			for _, c := range checkers {
+			for _, c := range cs {
 				g.Go(k.name+"/"+v+"/"+c, func(ctx context.Context) error {
 					r := runChild(ctx, k, v, c, sites[k.file()][v])
 					mu.Lock()
@@ -252,7 +257,10 @@ func formatTable(results []result) string {
 	fmt.Fprintln(tw, "kernel\twhat\tvariant\toracle\tsite\ttime\tgoleak\tsite\ttime\t")
 	for _, k := range keys {
 		row := byKey[k]
-		first := row[checkers[0]]
+		var first result
+		for _, r := range row {
+			first = r
+		}
 		what := first.What
 		if !first.Reliable && first.Leaks {
 			what += " (flaky)"

@@ -1,3 +1,7 @@
+// Copyright 2025 The Go Authors. All rights reserved.
+// Use of this source code is governed by a MIT
+// license that can be found in the LICENSE file.
+
 // Adapted from Go's runtime/testdata/testgoroutineleakprofile/goker/cockroach13197.go
 // (GoKer; see README.md). Bug: https://github.com/cockroachdb/cockroach/pull/13197.
 // A transaction is begun and never rolled back: the goroutine waiting for

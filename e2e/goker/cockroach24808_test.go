@@ -1,3 +1,7 @@
+// Copyright 2025 The Go Authors. All rights reserved.
+// Use of this source code is governed by a MIT
+// license that can be found in the LICENSE file.
+
 // Adapted from Go's runtime/testdata/testgoroutineleakprofile/goker/cockroach24808.go
 // (GoKer; see README.md). Bug: https://github.com/cockroachdb/cockroach/pull/24808.
 // Start sends on a buffered channel that is already full before it starts

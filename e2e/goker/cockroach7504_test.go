@@ -1,3 +1,7 @@
+// Copyright 2025 The Go Authors. All rights reserved.
+// Use of this source code is governed by a MIT
+// license that can be found in the LICENSE file.
+
 // Adapted from Go's runtime/testdata/testgoroutineleakprofile/goker/cockroach7504.go
 // (GoKer; see README.md). Bug: https://github.com/cockroachdb/cockroach/pull/7504.
 // AB-BA deadlock: AcquireByName takes the name cache's lock (L2) then a

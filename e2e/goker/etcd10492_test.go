@@ -1,3 +1,7 @@
+// Copyright 2025 The Go Authors. All rights reserved.
+// Use of this source code is governed by a MIT
+// license that can be found in the LICENSE file.
+
 // Adapted from Go's runtime/testdata/testgoroutineleakprofile/goker/etcd10492.go
 // (GoKer; see README.md). Bug: https://github.com/etcd-io/etcd/pull/10492.
 // Renew calls the checkpointer while it holds the lessor's lock, and the

@@ -1,3 +1,7 @@
+// Copyright 2025 The Go Authors. All rights reserved.
+// Use of this source code is governed by a MIT
+// license that can be found in the LICENSE file.
+
 // Adapted from Go's runtime/testdata/testgoroutineleakprofile/goker/etcd5509.go
 // (GoKer; see README.md). Bug: https://github.com/etcd-io/etcd/pull/5509.
 // acquire returns without RUnlock when the client is closed; Close, which

@@ -1,3 +1,7 @@
+// Copyright 2025 The Go Authors. All rights reserved.
+// Use of this source code is governed by a MIT
+// license that can be found in the LICENSE file.
+
 // Adapted from Go's runtime/testdata/testgoroutineleakprofile/goker/grpc660.go
 // (GoKer; see README.md). Bug: https://github.com/grpc/grpc-go/pull/660.
 // The benchmark loop returns on stop while the goroutine it started last is

@@ -1,3 +1,7 @@
+// Copyright 2025 The Go Authors. All rights reserved.
+// Use of this source code is governed by a MIT
+// license that can be found in the LICENSE file.
+
 // Adapted from Go's runtime/testdata/testgoroutineleakprofile/goker/hugo3251.go
 // (GoKer; see README.md). Bug: https://github.com/gohugoio/hugo/pull/3251.
 // URLLock takes the map's lock (L1) and then the URL's (L2); URLUnlock

@@ -1,3 +1,7 @@
+// Copyright 2025 The Go Authors. All rights reserved.
+// Use of this source code is governed by a MIT
+// license that can be found in the LICENSE file.
+
 // Adapted from Go's runtime/testdata/testgoroutineleakprofile/goker/istio17860.go
 // (GoKer; see README.md). Bug: https://github.com/istio/istio/pull/17860.
 // Each restart starts a goroutine that reports its exit status on an

@@ -1,3 +1,7 @@
+// Copyright 2025 The Go Authors. All rights reserved.
+// Use of this source code is governed by a MIT
+// license that can be found in the LICENSE file.
+
 // Adapted from Go's runtime/testdata/testgoroutineleakprofile/goker/kubernetes38669.go
 // (GoKer; see README.md). Bug: https://github.com/kubernetes/kubernetes/pull/38669.
 // The cache watcher sends its initial events on an unbuffered result

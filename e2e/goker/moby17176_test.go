@@ -1,3 +1,7 @@
+// Copyright 2025 The Go Authors. All rights reserved.
+// Use of this source code is governed by a MIT
+// license that can be found in the LICENSE file.
+
 // Adapted from Go's runtime/testdata/testgoroutineleakprofile/goker/moby17176.go
 // (GoKer; see README.md). Bug: https://github.com/moby/moby/pull/17176.
 // cleanupDeletedDevices returns early without Unlock; the next goroutine to

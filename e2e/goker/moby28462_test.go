@@ -1,3 +1,7 @@
+// Copyright 2025 The Go Authors. All rights reserved.
+// Use of this source code is governed by a MIT
+// license that can be found in the LICENSE file.
+
 // Adapted from Go's runtime/testdata/testgoroutineleakprofile/goker/moby28462.go
 // (GoKer; see README.md). Bug: https://github.com/moby/moby/pull/28462.
 // StateChanged holds the container's lock while it sends on the monitor's

@@ -1,3 +1,7 @@
+// Copyright 2025 The Go Authors. All rights reserved.
+// Use of this source code is governed by a MIT
+// license that can be found in the LICENSE file.
+
 // Adapted from Go's runtime/testdata/testgoroutineleakprofile/goker/moby30408.go
 // (GoKer; see README.md). Bug: https://github.com/moby/moby/pull/30408.
 // waitActive waits on a condition variable for an activation that failed:

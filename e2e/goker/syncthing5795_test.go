@@ -1,3 +1,7 @@
+// Copyright 2025 The Go Authors. All rights reserved.
+// Use of this source code is governed by a MIT
+// license that can be found in the LICENSE file.
+
 // Adapted from Go's runtime/testdata/testgoroutineleakprofile/goker/syncthing5795.go
 // (GoKer; see README.md). Bug: https://github.com/syncthing/syncthing/pull/5795.
 // The dispatcher loop calls the model, which closes the connection, and

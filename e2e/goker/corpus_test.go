@@ -149,6 +149,8 @@ func (k kernel) file() string {
 	return k.name + "_test.go"
 }
 
+var panicLine = regexp.MustCompile(`(?m)^panic: .*$`)
+
 var verdictLine = regexp.MustCompile(`(?m)^` + verdictMark + ` (\d+)$`)
 
 // runChild runs one variant under one checker in a child process and reads
@@ -168,6 +170,10 @@ func runChild(ctx context.Context, k kernel, variant, checker string, sites []st
 	m := verdictLine.FindStringSubmatch(r.report)
 	failed := strings.Contains(r.report, "--- FAIL: "+name+" ")
 	passed := strings.Contains(r.report, "--- PASS: "+name+" ")
+	if p := panicLine.FindString(r.report); p != "" {
+		r.Err = "the child panicked: " + p
+		return r
+	}
 	switch {
 	case m == nil || failed == passed:
 		r.Err = "no verdict: the child crashed, timed out or ran no such test"
@@ -334,6 +340,20 @@ func formatTable(results []result) string {
 			fmt.Fprintf(&b, "; %d runs without a verdict", errs)
 		}
 		fmt.Fprintln(&b)
+	}
+	for _, c := range checkers {
+		n, first := 0, ""
+		for _, r := range results {
+			if r.Checker == c && r.Err != "" {
+				if n == 0 {
+					first = r.Kernel + "/" + r.Variant + ": " + r.Err
+				}
+				n++
+			}
+		}
+		if n > 0 {
+			fmt.Fprintf(&b, "%s: %d runs without a verdict; the first, %s\n", c, n, first)
+		}
 	}
 	for _, c := range checkers {
 		var fixed, fp int

@@ -120,7 +120,8 @@ func syncthing5795Owned(ctx context.Context) {
 		m.ccFn = c.Close
 
 		c.StartOwned(ctx)
-		_ = c.ownedInbox.Send(ctx, &ClusterConfig_syncthing5795{})
+		// Sent whatever happens, as in the kernel.
+		_ = c.ownedInbox.Send(context.WithoutCancel(ctx), &ClusterConfig_syncthing5795{})
 
 		<-c.dispatcherLoopStopped
 	})

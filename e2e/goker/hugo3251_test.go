@@ -115,9 +115,15 @@ func hugo3251Owned(ctx context.Context) {
 	}
 }
 
+// The fixed variant waits for its builds, as the unit test (G1) does: its
+// 220,000 lock round trips take seconds under the race detector, longer
+// than goleak waits, and a control must end clean, not still busy.
 func hugo3251Fixed(context.Context) {
+	var builds sync.WaitGroup
 	for i := 0; i < 11; i++ {
+		builds.Add(1)
 		go func() {
+			defer builds.Done()
 			remoteURLLock := &remoteLock_hugo3251{m: make(map[string]*sync.Mutex)}
 			for range []bool{false, true} {
 				var wg sync.WaitGroup
@@ -132,4 +138,5 @@ func hugo3251Fixed(context.Context) {
 			}
 		}()
 	}
+	builds.Wait()
 }

@@ -246,11 +246,16 @@ func (p *parser) cgoFrame(n int, line string) *SyntaxError {
 	return nil
 }
 
-// parseHeader parses
+// parseHeader parses a goroutine header in Go 1.26's form,
 //
 //	goroutine N [status (leaked) (scan) (durable), M minutes, locked to thread, synctest bubble B labels:{"k": "v"}]:
 //
-// and the GOTRACEBACK=system form with " gp=… m=… mp=…" after N.
+// or in Go 1.27's, where the labels follow the brackets and a key or value
+// made only of letters, digits, '.', '/' and '_' is not quoted:
+//
+//	goroutine N [status (leaked) (scan) (durable), M minutes, locked to thread, synctest bubble B] {k: v, "k 2": "v"}:
+//
+// and the GOTRACEBACK=system form of either, with " gp=… m=… mp=…" after N.
 func parseHeader(line string) (Goroutine, error) {
 	var g Goroutine
 	rest := strings.TrimPrefix(line, "goroutine ")
@@ -267,18 +272,35 @@ func parseHeader(line string) (Goroutine, error) {
 	if open < 0 {
 		return g, errNoBracket
 	}
-	head, labels, hasLabels := strings.Cut(rest[open+1:], " labels:{")
-	if hasLabels {
-		m, tail, err := parseLabels(labels)
+	rest = rest[open+1:]
+	// A status holds no ']' and no " labels:{"; labels may hold both.
+	end := strings.IndexByte(rest, ']')
+	var head string
+	if i := strings.Index(rest, " labels:{"); i >= 0 && (end < 0 || i < end) {
+		// Go 1.26: the labels, always quoted, inside the brackets.
+		m, tail, err := parseLabels(rest[i+len(" labels:{"):], false)
 		if err != nil {
 			return g, err
 		}
 		if tail != "]:" {
 			return g, errNoEnd
 		}
-		g.Labels = m
-	} else if head, ok = strings.CutSuffix(head, "]:"); !ok {
+		head, g.Labels = rest[:i], m
+	} else if end < 0 {
 		return g, errNoEnd
+	} else {
+		head, rest = rest[:end], rest[end+1:]
+		if labels, ok := strings.CutPrefix(rest, " {"); ok {
+			// Go 1.27: the labels after the brackets.
+			m, tail, err := parseLabels(labels, true)
+			if err != nil {
+				return g, err
+			}
+			rest, g.Labels = tail, m
+		}
+		if rest != ":" {
+			return g, errNoEnd
+		}
 	}
 
 	fields := strings.Split(head, ", ")
@@ -319,14 +341,16 @@ func parseHeader(line string) (Goroutine, error) {
 }
 
 // parseLabels parses `"k": "v", "k2": "v2"}` and returns what follows the
-// closing brace. Keys and values are quoted by the runtime with Go escapes.
-func parseLabels(s string) (map[string]string, string, error) {
+// closing brace. Keys and values are quoted by the runtime with Go escapes;
+// with bare set, as Go 1.27 prints them, a key or value made only of
+// letters, digits, '.', '/' and '_' (or empty) is not quoted.
+func parseLabels(s string, bare bool) (map[string]string, string, error) {
 	m := make(map[string]string)
 	if rest, ok := strings.CutPrefix(s, "}"); ok {
 		return m, rest, nil
 	}
 	for {
-		k, rest, err := unquotePrefix(s)
+		k, rest, err := labelString(s, bare)
 		if err != nil {
 			return nil, "", err
 		}
@@ -334,7 +358,7 @@ func parseLabels(s string) (map[string]string, string, error) {
 		if !ok {
 			return nil, "", errLabels
 		}
-		v, rest, err := unquotePrefix(rest)
+		v, rest, err := labelString(rest, bare)
 		if err != nil {
 			return nil, "", err
 		}
@@ -347,6 +371,22 @@ func parseLabels(s string) (map[string]string, string, error) {
 		}
 		return nil, "", errLabels
 	}
+}
+
+// labelString reads the label key or value at the start of s and returns it
+// with the rest of s: a quoted string, or with bare set a run of the
+// characters that Go 1.27 leaves unquoted.
+func labelString(s string, bare bool) (string, string, error) {
+	if !bare || strings.HasPrefix(s, `"`) {
+		return unquotePrefix(s)
+	}
+	n := strings.IndexFunc(s, func(r rune) bool {
+		return !('a' <= r && r <= 'z' || 'A' <= r && r <= 'Z' || '0' <= r && r <= '9' || r == '.' || r == '/' || r == '_')
+	})
+	if n < 0 {
+		n = len(s)
+	}
+	return s[:n], s[n:], nil
 }
 
 // unquotePrefix unquotes the quoted string at the start of s and returns it

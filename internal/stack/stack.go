@@ -36,9 +36,9 @@ type Goroutine struct {
 	// Durable reports the "(durable)" marker: the goroutine is durably
 	// blocked inside a testing/synctest bubble.
 	Durable bool
-	// Leaked reports the "(leaked)" marker that Go 1.26 prints for
-	// goroutines found by the goroutineleak profile
-	// (GOEXPERIMENT=goroutineleakprofile).
+	// Leaked reports the "(leaked)" marker that the goroutineleak profile
+	// leaves on the goroutines it proves blocked forever (Go 1.27; Go 1.26
+	// with GOEXPERIMENT=goroutineleakprofile).
 	Leaked bool
 	// Bubble is the id of the synctest bubble the goroutine belongs to, from
 	// ", synctest bubble N"; 0 if not in a bubble.
@@ -46,7 +46,9 @@ type Goroutine struct {
 	// Locked reports ", locked to thread".
 	Locked bool
 	// Labels are the goroutine's pprof labels, printed by the runtime only
-	// when GODEBUG=tracebacklabels=1; nil if none were printed.
+	// when GODEBUG=tracebacklabels=1 (the default from Go 1.27 for modules
+	// at go 1.27); nil if none were printed. Go 1.26 prints bytes that are
+	// not UTF-8 as U+FFFD, so such a label reads differently from its value.
 	Labels map[string]string
 	// Frames are the goroutine's calls, innermost first, without the
 	// "created by" frame and without ancestor tracebacks

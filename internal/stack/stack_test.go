@@ -34,6 +34,17 @@ func TestParseHeader(t *testing.T) {
 				"fiz\\zl\re": "\U00045678boop", "fizzle": "b\x1bit", "foo\"ba\x00r": "\u1234Σ\n",
 			}},
 		},
+		// Go 1.27: labels after the brackets, quoted only where needed.
+		{`goroutine 63 [running] {custody.id: 12, custody.name: "live \"one\""}:`, stack.Goroutine{ID: 63, State: "running",
+			Labels: map[string]string{"custody.id": "12", "custody.name": `live "one"`}}},
+		{
+			`goroutine 7 [select (leaked), 90 minutes, locked to thread, synctest bubble 3] {"a, b": "}]:", "k\xff": "\u03a3", a/b_c.d: X9}:`,
+			stack.Goroutine{ID: 7, State: "select", Leaked: true, Wait: 90 * time.Minute, Locked: true, Bubble: 3,
+				Labels: map[string]string{"a, b": "}]:", "k\xff": "Σ", "a/b_c.d": "X9"}},
+		},
+		{`goroutine 7 [select] {k: " labels:{\"a\": \"b\"}]:"}:`, stack.Goroutine{ID: 7, State: "select", Labels: map[string]string{"k": ` labels:{"a": "b"}]:`}}},
+		{`goroutine 7 [select] {: , k: }:`, stack.Goroutine{ID: 7, State: "select", Labels: map[string]string{"": "", "k": ""}}},
+		{`goroutine 7 gp=0xc000002380 m=nil [semacquire] {k: v}:`, stack.Goroutine{ID: 7, State: "semacquire", Labels: map[string]string{"k": "v"}}},
 	} {
 		t.Run(tt.header, func(t *testing.T) {
 			dump := tt.header + "\nmain.f(...)\n\t/x/main.go:3\n"
@@ -76,6 +87,16 @@ func TestParseErrors(t *testing.T) {
 		`goroutine 1 [select labels:{"k": "v"]:` + "\n",
 		`goroutine 1 [select labels:{"k": "\q"}]:` + "\n",
 		"goroutine 1 [running]:\nmain.main()\n\t/x.go:1\n\ngoroutine 2 [a, b]:\n",
+		"goroutine 1 [running] {k: v}\n",
+		"goroutine 1 [running]{k: v}:\n",
+		"goroutine 1 [running] {k v}:\n",
+		"goroutine 1 [running] {k: v]:\n",
+		"goroutine 1 [running] {k: v, }:\n",
+		"goroutine 1 [running] {k: v}: \n",
+		"goroutine 1 [running] {k: v} {k: v}:\n",
+		`goroutine 1 [running] {k: "v}:` + "\n",
+		`goroutine 1 [running labels:{"k": "v"}] {k: v}:` + "\n",
+
 		"goroutine 1 [running]:\nmain.main()\n\t/x.go:1\n\nafter\n",
 	} {
 		_, err := stack.Parse([]byte(dump))

@@ -1,22 +1,34 @@
-// Golden dumps of Go's goroutine format.
-//
-// testdata/{blocked,labels,synctest}.txt are real runtime.Stack dumps,
-// trimmed to the goroutines of this file's fixture functions; every
-// testdata/*.txt has a *.golden file holding its parse as JSON. Regenerate
-// both after a Go upgrade, then review the diff, with
+// Golden dumps of Go's goroutine format, one directory per Go release:
+// testdata/go1.26 and testdata/go1.27. Every dump in them is the output of
+// a real program run on that release, and every testdata/*/*.txt has a
+// *.golden file holding its parse as JSON. Parse must read every release's
+// dumps, whichever Go runs the test. After a Go upgrade, or to add a
+// release, regenerate the running release's directory, then review the
+// diff, with
 //
 //	go test ./internal/stack -run TestGolden -update
+//	GOTOOLCHAIN=go1.27.3 go test ./internal/stack -run TestGolden -update
 //
-// testdata/handwritten.txt is written by hand (forms a test cannot provoke
-// cheaply: "(leaked)", "N minutes", "(scan)", ancestors, elided frames,
-// GOTRACEBACK=system headers); -update rewrites only its golden file.
+// The dumps are
+//   - blocked, labels, synctest: runtime.Stack dumps of this file's fixture
+//     goroutines, trimmed to them;
+//   - forms: testdata/forms run with GODEBUG=tracebackancestors=2 (ancestor
+//     tracebacks, deep stacks, a system call, a generic method on Go 1.27);
+//   - crash: the same program crashing with GOTRACEBACK=system (runtime
+//     frames, the runtime's goroutines, "gp=… m=…" headers), from the first
+//     goroutine header on;
+//   - leaked: testdata/leak, the goroutineleak profile with debug 2 (needs
+//     GOEXPERIMENT=goroutineleakprofile on Go 1.26, which -update sets);
+//   - cgo: testdata/cgo, C frames described by a cgo symbolizer (needs a C
+//     compiler);
+//   - generic (from Go 1.27): genericProgram below, a generic method of a
+//     generic type. It is kept in a string, built in a module of its own at
+//     go 1.27, because Go 1.26's gofmt cannot read it.
 //
-// testdata/cgo.txt is the output of a cgo program with a cgo symbolizer
-// (C frames in every form the runtime prints them), captured with
-//
-//	go run ./internal/stack/testdata/cgo > internal/stack/testdata/cgo.txt
-//
-// which needs a C compiler, so -update rewrites only its golden file too.
+// testdata/handwritten.txt (Go 1.26's header) and handwritten127.txt (Go
+// 1.27's) are written by hand, for forms a program cannot provoke cheaply:
+// "N minutes", "(scan)", "stack unavailable"; -update rewrites only their
+// golden files.
 package stack_test
 
 import (
@@ -24,10 +36,14 @@ import (
 	"context"
 	"encoding/json"
 	"flag"
+	"fmt"
+	"maps"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"runtime"
 	"runtime/pprof"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -40,7 +56,7 @@ import (
 	"github.com/custody-go/custody/internal/stack"
 )
 
-var update = flag.Bool("update", false, "regenerate testdata/*.txt dumps and *.golden files")
+var update = flag.Bool("update", false, "regenerate the running Go release's testdata dumps and every *.golden file")
 
 const (
 	pkg = "github.com/custody-go/custody/internal/stack_test."
@@ -48,7 +64,61 @@ const (
 	marker = "fixture"
 	// escapedLabel needs every escape form the runtime's quoting uses.
 	escapedLabel = "say \"hi\"\\\n\t\x00Σ\U00045678"
+	// punctLabel holds what would end a label or a header if unquoted.
+	punctLabel = `a, b}: {c] "d"`
+	// badUTF8 is not UTF-8: Go 1.26 prints it as U+FFFD, Go 1.27 as \xff.
+	badUTF8 = "\xff"
 )
+
+// releases are the Go releases with golden dumps; dumps are the dumps each
+// has.
+var (
+	releases = []string{"go1.26", "go1.27"}
+	dumps    = map[string][]string{
+		"go1.26": {"blocked", "labels", "synctest", "forms", "crash", "leaked", "cgo"},
+		"go1.27": {"blocked", "labels", "synctest", "forms", "crash", "leaked", "cgo", "generic"},
+	}
+)
+
+// genericProgram prints the dump of a goroutine blocked in a generic method
+// of a generic type, which Go 1.27 prints as "main.(*box[...]).wait[...]".
+const genericProgram = `package main
+
+import (
+	"os"
+	"runtime"
+	"strings"
+	"time"
+)
+
+type box[T any] struct{ v T }
+
+func (b *box[T]) wait[U any](ch chan U) { <-ch }
+
+func main() {
+	go (&box[int]{}).wait(make(chan string))
+	buf := make([]byte, 1<<20)
+	for {
+		dump := string(buf[:runtime.Stack(buf, true)])
+		if strings.Contains(dump, "[chan receive]") {
+			os.Stdout.WriteString(dump)
+			return
+		}
+		time.Sleep(time.Millisecond)
+	}
+}
+`
+
+// release returns the running Go's release, "go1.26" for "go1.26.8".
+func release() string {
+	v := runtime.Version()
+	if i := strings.IndexByte(v, '.'); i >= 0 {
+		if j := strings.IndexByte(v[i+1:], '.'); j >= 0 {
+			return v[:i+1+j]
+		}
+	}
+	return v
+}
 
 // fixtureT gives the fixture a method with a pointer receiver.
 type fixtureT struct{ ch chan struct{} }
@@ -84,8 +154,20 @@ func fixtureParent(ch chan struct{}) {
 
 func fixtureChild(ch chan struct{}) { <-ch }
 
+// fixtureLabels are the labels of fixtureLabelled: a key and value Go 1.27
+// prints bare, one it must quote, an empty key and value, and bytes that
+// are not UTF-8.
+var fixtureLabels = map[string]string{
+	"custody.id": "7", "note": escapedLabel, "punct": punctLabel,
+	"": "", "bytes": badUTF8, "unicode name": "日本",
+}
+
 func fixtureLabelled(ctx context.Context, ch chan struct{}) {
-	pprof.Do(ctx, pprof.Labels("custody.id", "7", "note", escapedLabel), func(context.Context) {
+	var kv []string
+	for k, v := range fixtureLabels {
+		kv = append(kv, k, v)
+	}
+	pprof.Do(ctx, pprof.Labels(kv...), func(context.Context) {
 		go fixtureChild(ch) // inherits the labels
 		<-ch
 	})
@@ -140,7 +222,7 @@ func captureBlocked(t *testing.T, want int) []byte {
 	}
 }
 
-// generate captures the dumps of testdata/{blocked,labels,synctest}.txt.
+// generate captures the running release's dumps.
 func generate(t *testing.T) map[string][]byte {
 	out := make(map[string][]byte)
 
@@ -170,19 +252,62 @@ func generate(t *testing.T) map[string][]byte {
 			out["synctest"], _, _ = trimmed(buf[:runtime.Stack(buf, true)])
 		})
 	})
+
+	debug := "GODEBUG=tracebackancestors=2,tracebacklabels=1"
+	out["forms"] = runProgram(t, "forms", nil, debug)
+	crash := runProgram(t, "forms", []string{"crash"}, debug, "GOTRACEBACK=system")
+	out["crash"] = crash[bytes.Index(crash, []byte("\ngoroutine "))+1:]
+	var experiment []string
+	if release() == "go1.26" {
+		experiment = []string{"GOEXPERIMENT=goroutineleakprofile"}
+	}
+	out["leaked"] = runProgram(t, "leak", []string{"2"}, append(experiment, "GODEBUG=tracebacklabels=1")...)
+	out["cgo"] = runProgram(t, "cgo", nil)
+	if release() != "go1.26" {
+		dir := t.TempDir()
+		require.NoError(t, os.WriteFile(filepath.Join(dir, "go.mod"), []byte("module generic\n\ngo 1.27\n"), 0o644))
+		require.NoError(t, os.WriteFile(filepath.Join(dir, "main.go"), []byte(genericProgram), 0o644))
+		out["generic"] = runProgram(t, dir, nil)
+	}
 	return out
+}
+
+// runProgram builds testdata/name, or the module in the directory name if
+// it is absolute, with the running Go release and the environment env, runs
+// it with args and env, and returns what it wrote to standard output, or to
+// standard error if it crashed.
+func runProgram(t *testing.T, name string, args []string, env ...string) []byte {
+	t.Helper()
+	env = append(os.Environ(), append(env, "GOTOOLCHAIN="+runtime.Version())...)
+	bin := filepath.Join(t.TempDir(), "prog")
+	build := exec.Command("go", "build", "-o", bin, "./testdata/"+name)
+	if filepath.IsAbs(name) {
+		build = exec.Command("go", "build", "-o", bin, ".")
+		build.Dir = name
+	}
+	build.Env = env
+	b, err := build.CombinedOutput()
+	require.NoError(t, err, "%s", b)
+	var stdout, stderr bytes.Buffer
+	run := exec.Command(bin, args...)
+	run.Env, run.Stdout, run.Stderr = env, &stdout, &stderr
+	if err := run.Run(); err != nil {
+		require.Contains(t, stderr.String(), "\ngoroutine ", "%s %v: %v", name, args, err)
+		return stderr.Bytes()
+	}
+	return stdout.Bytes()
 }
 
 // golden is the JSON form of a parsed goroutine; Full is checked apart.
 type golden struct {
 	ID        uint64
 	State     string
-	Wait      string            `json:",omitempty"`
-	Durable   bool              `json:",omitempty"`
-	Leaked    bool              `json:",omitempty"`
-	Bubble    uint64            `json:",omitempty"`
-	Locked    bool              `json:",omitempty"`
-	Labels    map[string]string `json:",omitempty"`
+	Wait      string   `json:",omitempty"`
+	Durable   bool     `json:",omitempty"`
+	Leaked    bool     `json:",omitempty"`
+	Bubble    uint64   `json:",omitempty"`
+	Locked    bool     `json:",omitempty"`
+	Labels    []string `json:",omitempty"` // `"key": "value"`, quoted by Go: JSON would lose bytes that are not UTF-8
 	Frames    []stack.Frame
 	CreatedBy *stack.Frame `json:",omitempty"`
 	ParentID  uint64       `json:",omitempty"`
@@ -193,7 +318,14 @@ func toGolden(gs []stack.Goroutine) []byte {
 	var out []golden
 	for _, g := range gs {
 		j := golden{ID: g.ID, State: g.State, Durable: g.Durable, Leaked: g.Leaked, Bubble: g.Bubble,
-			Locked: g.Locked, Labels: g.Labels, Frames: g.Frames, ParentID: g.ParentID}
+			Locked: g.Locked, Frames: g.Frames, ParentID: g.ParentID}
+		for k, v := range g.Labels {
+			j.Labels = append(j.Labels, fmt.Sprintf("%q: %q", k, v))
+		}
+		slices.Sort(j.Labels)
+		if g.Labels != nil && j.Labels == nil {
+			j.Labels = []string{} // labels printed as {}
+		}
 		if g.Wait != 0 {
 			j.Wait = g.Wait.String()
 		}
@@ -214,16 +346,25 @@ func toGolden(gs []stack.Goroutine) []byte {
 
 func TestGolden(t *testing.T) {
 	if *update {
+		require.Contains(t, releases, release(), "a release without golden dumps: add it to releases")
 		for name, dump := range generate(t) {
 			require.NotEmpty(t, dump, name)
-			require.NoError(t, os.WriteFile(filepath.Join("testdata", name+".txt"), dump, 0o644))
+			require.NoError(t, os.WriteFile(filepath.Join("testdata", release(), name+".txt"), dump, 0o644))
 		}
 	}
-	files, err := filepath.Glob(filepath.Join("testdata", "*.txt"))
+	files := []string{filepath.Join("testdata", "handwritten.txt"), filepath.Join("testdata", "handwritten127.txt")}
+	for _, r := range releases {
+		for _, d := range dumps[r] {
+			files = append(files, filepath.Join("testdata", r, d+".txt"))
+		}
+	}
+	all, err := filepath.Glob(filepath.Join("testdata", "*.txt"))
 	require.NoError(t, err)
-	require.Len(t, files, 5)
+	more, err := filepath.Glob(filepath.Join("testdata", "go1.*", "*.txt"))
+	require.NoError(t, err)
+	assert.ElementsMatch(t, files, append(all, more...), "the dumps in testdata")
 	for _, file := range files {
-		name := strings.TrimSuffix(filepath.Base(file), ".txt")
+		name := strings.TrimSuffix(strings.TrimPrefix(filepath.ToSlash(file), "testdata/"), ".txt")
 		t.Run(name, func(t *testing.T) {
 			dump, err := os.ReadFile(file)
 			require.NoError(t, err)
@@ -240,6 +381,7 @@ func TestGolden(t *testing.T) {
 
 			var fulls []string
 			for _, g := range gs {
+				assert.NoError(t, g.Err, "goroutine %d", g.ID)
 				fulls = append(fulls, g.Full)
 			}
 			assert.Equal(t, string(dump), strings.Join(fulls, "\n"), "the Full texts put together")
@@ -250,17 +392,20 @@ func TestGolden(t *testing.T) {
 // find returns the only goroutine with a frame that runs fn exactly.
 func find(t *testing.T, gs []stack.Goroutine, fn string) stack.Goroutine {
 	t.Helper()
-	var found []stack.Goroutine
-	for _, g := range gs {
-		for _, f := range g.Frames {
-			if f.Func == fn {
-				found = append(found, g)
-				break
-			}
-		}
-	}
+	found := findAll(gs, fn)
 	require.Len(t, found, 1, "goroutines running %s", fn)
 	return found[0]
+}
+
+// findAll returns the goroutines with a frame that runs fn exactly.
+func findAll(gs []stack.Goroutine, fn string) []stack.Goroutine {
+	var found []stack.Goroutine
+	for _, g := range gs {
+		if slices.ContainsFunc(g.Frames, func(f stack.Frame) bool { return f.Func == fn }) {
+			found = append(found, g)
+		}
+	}
+	return found
 }
 
 func parseFile(t *testing.T, name string) []stack.Goroutine {
@@ -275,8 +420,14 @@ func parseFile(t *testing.T, name string) []stack.Goroutine {
 // TestGoldenMeaning checks what the golden files must say, independently of
 // how they were generated.
 func TestGoldenMeaning(t *testing.T) {
+	for _, r := range releases {
+		t.Run(r, func(t *testing.T) { testGoldenMeaning(t, r) })
+	}
+}
+
+func testGoldenMeaning(t *testing.T, release string) {
 	t.Run("blocked", func(t *testing.T) {
-		gs := parseFile(t, "blocked")
+		gs := parseFile(t, release+"/blocked")
 		g := find(t, gs, pkg+"fixtureChanReceive")
 		assert.Equal(t, "chan receive", g.State)
 		assert.Equal(t, pkg+"fixtureChanReceive", g.Top().Func)
@@ -302,17 +453,26 @@ func TestGoldenMeaning(t *testing.T) {
 		}
 	})
 	t.Run("labels", func(t *testing.T) {
-		gs := parseFile(t, "labels")
-		want := map[string]string{"custody.id": "7", "note": escapedLabel}
+		gs := parseFile(t, release+"/labels")
+		want := maps.Clone(fixtureLabels)
+		if release == "go1.26" {
+			want["bytes"] = "\uFFFD" // Go 1.26 prints what is not UTF-8 as U+FFFD
+		}
 		parent := find(t, gs, pkg+"fixtureLabelled")
 		assert.Equal(t, want, parent.Labels)
 		child := find(t, gs, pkg+"fixtureChild")
 		assert.Equal(t, want, child.Labels)
 		assert.Equal(t, parent.ID, child.ParentID)
 		assert.Equal(t, pkg+"fixtureLabelled.func1", child.CreatedBy.Func)
+		header, _, _ := strings.Cut(child.Full, "\n")
+		if release == "go1.26" {
+			assert.Contains(t, header, ` labels:{"": "", `)
+		} else {
+			assert.Contains(t, header, `] {: , bytes: "\xff", custody.id: 7, `)
+		}
 	})
 	t.Run("cgo", func(t *testing.T) {
-		gs := parseFile(t, "cgo")
+		gs := parseFile(t, release+"/cgo")
 		require.Len(t, gs, 2)
 		cFrames := []stack.Frame{
 			{Func: "c_entry", File: "/src/lib/entry.c", Line: 12},
@@ -336,7 +496,7 @@ func TestGoldenMeaning(t *testing.T) {
 		assert.Equal(t, gs[0].ID, gs[1].ParentID)
 	})
 	t.Run("synctest", func(t *testing.T) {
-		gs := parseFile(t, "synctest")
+		gs := parseFile(t, release+"/synctest")
 		root := find(t, gs, pkg+"fixtureBubble")
 		assert.Equal(t, "running", root.State)
 		assert.NotZero(t, root.Bubble)
@@ -353,6 +513,75 @@ func TestGoldenMeaning(t *testing.T) {
 			assert.Equal(t, root.ID, g.ParentID, fn)
 		}
 	})
+	t.Run("leaked", func(t *testing.T) {
+		gs := parseFile(t, release+"/leaked")
+		for fn, state := range map[string]string{
+			"main.leakRecv.func1":      "chan receive",
+			"main.leakSelect.func1":    "select",
+			"main.leakWaitGroup.func1": "sync.WaitGroup.Wait",
+		} {
+			g := find(t, gs, fn)
+			assert.True(t, g.Leaked, fn)
+			assert.Equal(t, state, g.State, fn)
+			assert.Nil(t, g.Labels, fn)
+		}
+		assert.False(t, find(t, gs, "main.blockLive").Leaked, "blocked on a reachable channel")
+		sends := findAll(gs, "main.leakSend.func1")
+		require.Len(t, sends, 3)
+		names := map[string]int{}
+		for _, g := range sends {
+			assert.True(t, g.Leaked)
+			assert.Equal(t, "chan send", g.State)
+			names[g.Labels["custody.id"]+" "+g.Labels["custody.name"]]++
+		}
+		assert.Equal(t, map[string]int{`12 worker "one", {a}`: 2, "13 worker two": 1}, names)
+	})
+	t.Run("forms", func(t *testing.T) {
+		gs := parseFile(t, release+"/forms")
+		deep := find(t, gs, "main.blockedDeep")
+		assert.Contains(t, deep.Full, " frames elided...\n")
+		assert.Len(t, deep.Frames, 100, "50 innermost and 50 outermost frames")
+
+		spawner := find(t, gs, "main.spawnDeep")
+		child := find(t, gs, "main.child")
+		assert.Equal(t, spawner.ID, child.ParentID)
+		assert.Equal(t, "main.spawnDeep.func1", child.CreatedBy.Func)
+		assert.Contains(t, child.Full, "\n...additional frames elided...\n")
+		assert.Contains(t, child.Full, fmt.Sprintf("\n[originating from goroutine %d]:\n", spawner.ID))
+		assert.Equal(t, []string{"main.child"}, funcs(child.Frames), "ancestors are not frames")
+
+		assert.Equal(t, "syscall", find(t, gs, "main.inSyscall").State)
+		labelled := find(t, gs, "main.labelled")
+		assert.Equal(t, map[string]string{"custody.id": "3", "custody.name": "forms"}, labelled.Labels)
+	})
+	t.Run("generic", func(t *testing.T) {
+		if release == "go1.26" {
+			t.Skip("Go 1.26 has no generic methods")
+		}
+		gs := parseFile(t, release+"/generic")
+		g := find(t, gs, "main.(*box[...]).wait[...]")
+		assert.Equal(t, "chan receive", g.State)
+		assert.Equal(t, "main.main", g.CreatedBy.Func)
+	})
+	t.Run("crash", func(t *testing.T) {
+		gs := parseFile(t, release+"/crash")
+		assert.Equal(t, "panic", gs[0].Top().Func)
+		assert.Equal(t, "runtime.goexit", gs[0].Frames[len(gs[0].Frames)-1].Func)
+		assert.Contains(t, gs[0].Full, " gp=0x")
+		assert.Contains(t, gs[0].Full, " fp=0x")
+		g := find(t, gs, "main.child")
+		assert.Equal(t, "runtime.gopark", g.Top().Func, "runtime frames are shown")
+		assert.NotEmpty(t, findAll(gs, "runtime.forcegchelper"), "the runtime's own goroutines are shown")
+		assert.Equal(t, map[string]string{"custody.id": "3", "custody.name": "forms"}, find(t, gs, "main.labelled").Labels)
+	})
+}
+
+func funcs(frames []stack.Frame) []string {
+	var out []string
+	for _, f := range frames {
+		out = append(out, f.Func)
+	}
+	return out
 }
 
 // TestParseTruncated cuts real dumps as a too small runtime.Stack buffer
@@ -360,8 +589,10 @@ func TestGoldenMeaning(t *testing.T) {
 // Parse must accept every cut after the first line and return a prefix of
 // the full parse.
 func TestParseTruncated(t *testing.T) {
-	for _, name := range []string{"blocked", "cgo"} {
-		t.Run(name, func(t *testing.T) { testParseTruncated(t, name) })
+	for _, r := range releases {
+		for _, name := range []string{"blocked", "cgo", "labels", "leaked"} {
+			t.Run(r+"/"+name, func(t *testing.T) { testParseTruncated(t, r+"/"+name) })
+		}
 	}
 }
 

@@ -19,6 +19,9 @@
 //     goroutine header on;
 //   - leaked: testdata/leak, the goroutineleak profile with debug 2 (needs
 //     GOEXPERIMENT=goroutineleakprofile on Go 1.26, which -update sets);
+//   - goroutine-profile, goroutineleak-profile: the same program's
+//     goroutine and goroutineleak profiles with debug 1, which ParseProfile
+//     reads (their golden files hold []stack.Record);
 //   - cgo: testdata/cgo, C frames described by a cgo symbolizer (needs a C
 //     compiler);
 //   - generic (from Go 1.27): genericProgram below, a generic method of a
@@ -75,8 +78,8 @@ const (
 var (
 	releases = []string{"go1.26", "go1.27"}
 	dumps    = map[string][]string{
-		"go1.26": {"blocked", "labels", "synctest", "forms", "crash", "leaked", "cgo"},
-		"go1.27": {"blocked", "labels", "synctest", "forms", "crash", "leaked", "cgo", "generic"},
+		"go1.26": {"blocked", "labels", "synctest", "forms", "crash", "leaked", "cgo", "goroutine-profile", "goroutineleak-profile"},
+		"go1.27": {"blocked", "labels", "synctest", "forms", "crash", "leaked", "cgo", "goroutine-profile", "goroutineleak-profile", "generic"},
 	}
 )
 
@@ -261,7 +264,10 @@ func generate(t *testing.T) map[string][]byte {
 	if release() == "go1.26" {
 		experiment = []string{"GOEXPERIMENT=goroutineleakprofile"}
 	}
-	out["leaked"] = runProgram(t, "leak", []string{"2"}, append(experiment, "GODEBUG=tracebacklabels=1")...)
+	env := append(experiment, "GODEBUG=tracebacklabels=1")
+	out["leaked"] = runProgram(t, "leak", []string{"goroutineleak", "2"}, env...)
+	out["goroutineleak-profile"] = runProgram(t, "leak", []string{"goroutineleak", "1"}, env...)
+	out["goroutine-profile"] = runProgram(t, "leak", []string{"goroutine", "1"}, env...)
 	out["cgo"] = runProgram(t, "cgo", nil)
 	if release() != "go1.26" {
 		dir := t.TempDir()
@@ -368,10 +374,23 @@ func TestGolden(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			dump, err := os.ReadFile(file)
 			require.NoError(t, err)
+			goldenFile := strings.TrimSuffix(file, ".txt") + ".golden"
+			if strings.HasSuffix(name, "-profile") {
+				recs, err := stack.ParseProfile(dump)
+				require.NoError(t, err)
+				got, err := json.MarshalIndent(recs, "", "\t")
+				require.NoError(t, err)
+				if *update {
+					require.NoError(t, os.WriteFile(goldenFile, append(got, '\n'), 0o644))
+				}
+				want, err := os.ReadFile(goldenFile)
+				require.NoError(t, err)
+				assert.Equal(t, string(want), string(got)+"\n")
+				return
+			}
 			gs, err := stack.Parse(dump)
 			require.NoError(t, err)
 			got := toGolden(gs)
-			goldenFile := strings.TrimSuffix(file, ".txt") + ".golden"
 			if *update {
 				require.NoError(t, os.WriteFile(goldenFile, got, 0o644))
 			}

@@ -7,11 +7,6 @@ import (
 	"time"
 )
 
-// fileLine matches the line under a function: a tab, the file, ":line", then
-// the optional pc offset and the GOTRACEBACK=system frame pointers. The file
-// is matched greedily so that paths holding spaces or colons survive.
-var fileLine = regexp.MustCompile(`^\t(.*):(\d+)(?: \+0x[0-9a-f]+)?(?: fp=0x[0-9a-f]+ sp=0x[0-9a-f]+ pc=0x[0-9a-f]+)?$`)
-
 // cgoLine matches the line under a C function that a cgo symbolizer (see
 // [runtime.SetCgoTraceback]) described: a tab, "file:line " if the
 // symbolizer knew them, then the pc, as runtime.printOneCgoTraceback
@@ -60,17 +55,19 @@ const (
 // its Err says what could not be read. Its identity is in the header; one
 // goroutine in a state this package does not know must not hide the others.
 func Parse(dump []byte) ([]Goroutine, error) {
-	text := string(dump)
-	lines := strings.Split(text, "\n")
-	// The element after the last newline is either "" or a partial line:
-	// drop it either way.
-	lines = lines[:len(lines)-1]
-
-	var p parser
-	for i, line := range lines {
-		if err := p.line(i+1, line); err != nil {
+	p := parser{text: string(dump)}
+	// A last line without a newline is either empty or a partial line:
+	// dropped either way.
+	for n, at := 1, 0; ; n++ {
+		end := strings.IndexByte(p.text[at:], '\n')
+		if end < 0 {
+			break
+		}
+		p.at, p.next = at, at+end+1
+		if err := p.line(n, p.text[at:at+end]); err != nil {
 			return nil, err
 		}
+		at = p.next
 	}
 	p.finish()
 	if len(p.gs) == 0 {
@@ -81,14 +78,17 @@ func Parse(dump []byte) ([]Goroutine, error) {
 
 // parser holds the state of [Parse].
 type parser struct {
-	gs    []Goroutine
-	g     *Goroutine
-	full  []string
-	st    state
-	fn    string // function of the pending frame, without arguments
-	call  string // the pending frame's line, as printed
-	fnAt  int    // its line number
-	fnLen int    // len(full) before it
+	text     string // the dump
+	at, next int    // offsets of the current line and of the one after it
+	gs       []Goroutine
+	g        *Goroutine
+	start    int // offset of the current goroutine's header
+	end      int // offset just past its last line
+	st       state
+	fn       string // function of the pending frame, without arguments
+	call     string // the pending frame's line, as printed
+	fnAt     int    // its line number
+	fnStart  int    // its offset
 }
 
 // finish ends the current goroutine, if any.
@@ -100,11 +100,11 @@ func (p *parser) finish() {
 	case wantFile, wantCgoFile, wantCreatedFile:
 		// Truncated between a function and its file: drop the function's
 		// line from Full too.
-		p.full = p.full[:p.fnLen]
+		p.end = p.fnStart
 	}
-	p.g.Full = strings.Join(p.full, "\n") + "\n"
+	p.g.Full = p.text[p.start:p.end]
 	p.gs = append(p.gs, *p.g)
-	p.g, p.full, p.st = nil, nil, wantHeader
+	p.g, p.st = nil, wantHeader
 }
 
 // line reads line n. It returns an error only for a line outside any
@@ -118,7 +118,7 @@ func (p *parser) line(n int, line string) error {
 		if err != nil {
 			return &SyntaxError{Line: n, Text: line, Msg: "bad goroutine header", Err: err}
 		}
-		p.g, p.full, p.st = &h, []string{line}, wantFrame
+		p.g, p.start, p.end, p.st = &h, p.at, p.next, wantFrame
 		return nil
 	}
 	if line == "" {
@@ -131,7 +131,7 @@ func (p *parser) line(n int, line string) error {
 	if p.st == wantHeader {
 		return &SyntaxError{Line: n, Text: line, Msg: "want a goroutine header"}
 	}
-	p.full = append(p.full, line)
+	p.end = p.next
 	if err := p.frameLine(n, line); err != nil {
 		p.fail(err, line)
 	}
@@ -155,7 +155,7 @@ func (p *parser) skip(line string) {
 		return
 	}
 	if name, parent, err := parseCreatedBy(line); err == nil {
-		p.fn, p.fnLen, p.g.ParentID, p.st = name, len(p.full)-1, parent, wantCreatedFile
+		p.fn, p.fnStart, p.g.ParentID, p.st = name, p.at, parent, wantCreatedFile
 	}
 }
 
@@ -170,12 +170,8 @@ func (p *parser) frameLine(n int, line string) *SyntaxError {
 	case inAncestors:
 		// Skipped until the blank line that ends the goroutine.
 	case wantFile, wantCreatedFile:
-		if m := fileLine.FindStringSubmatch(line); m != nil {
-			n, err := strconv.Atoi(m[2])
-			if err != nil {
-				return bad("bad line number", err)
-			}
-			f := Frame{Func: p.fn, File: m[1], Line: n}
+		if file, n, ok := parseFileLine(line); ok {
+			f := Frame{Func: p.fn, File: file, Line: n}
 			if p.st == wantFile {
 				p.g.Frames = append(p.g.Frames, f)
 			} else {
@@ -202,11 +198,10 @@ func (p *parser) frameLine(n int, line string) *SyntaxError {
 			if err != nil {
 				return bad("bad created by line", err)
 			}
-			p.fn, p.fnLen, p.g.ParentID, p.st = name, len(p.full)-1, parent, wantCreatedFile
+			p.fn, p.fnStart, p.g.ParentID, p.st = name, p.at, parent, wantCreatedFile
 		case strings.HasPrefix(line, "[originating from goroutine "):
 			p.st = inAncestors
-		case line == "...additional frames elided...",
-			elided.MatchString(line),
+		case strings.HasPrefix(line, "...") && (line == "...additional frames elided..." || elided.MatchString(line)),
 			line == "\tgoroutine running on other thread; stack unavailable",
 			strings.HasPrefix(line, "non-Go function at pc="):
 			// Nothing to record.
@@ -215,13 +210,75 @@ func (p *parser) frameLine(n int, line string) *SyntaxError {
 		default:
 			// A Go call, "f(args)", or the name of a C function as a
 			// cgo symbolizer wrote it, which the next line tells.
-			p.call, p.fnAt, p.fnLen, p.st = line, n, len(p.full)-1, wantCgoFile
+			p.call, p.fnAt, p.fnStart, p.st = line, n, p.at, wantCgoFile
 			if open := strings.LastIndexByte(line, '('); open > 0 && strings.HasSuffix(line, ")") {
 				p.fn, p.st = line[:open], wantFile
 			}
 		}
 	}
 	return nil
+}
+
+// parseFileLine reads the line under a function: a tab, the file, ":line",
+// then the optional pc offset " +0x1d" and the GOTRACEBACK=system frame
+// pointers " fp=0x… sp=0x… pc=0x…". The file is what precedes the last
+// ":line" that such a tail follows, so that paths holding spaces or colons
+// survive.
+func parseFileLine(line string) (file string, n int, ok bool) {
+	rest, ok := strings.CutPrefix(line, "\t")
+	if !ok {
+		return "", 0, false
+	}
+	// Drop the tail, from the right: " fp=… sp=… pc=…", then " +0x…".
+	if i := strings.LastIndex(rest, " fp=0x"); i >= 0 && isFramePointers(rest[i+1:]) {
+		rest = rest[:i]
+	}
+	if i := strings.LastIndex(rest, " +0x"); i >= 0 && isHex(rest[i+len(" +0x"):]) {
+		rest = rest[:i]
+	}
+	colon := strings.LastIndexByte(rest, ':')
+	if colon < 0 || colon == len(rest)-1 {
+		return "", 0, false
+	}
+	for _, c := range []byte(rest[colon+1:]) {
+		if c < '0' || c > '9' {
+			return "", 0, false
+		}
+	}
+	n, err := strconv.Atoi(rest[colon+1:])
+	if err != nil {
+		return "", 0, false
+	}
+	return rest[:colon], n, true
+}
+
+// isFramePointers reports whether s is "fp=0x… sp=0x… pc=0x…".
+func isFramePointers(s string) bool {
+	for _, name := range []string{"fp=0x", "sp=0x", "pc=0x"} {
+		v, ok := strings.CutPrefix(s, name)
+		if !ok {
+			return false
+		}
+		hex, rest, _ := strings.Cut(v, " ")
+		if !isHex(hex) {
+			return false
+		}
+		s = rest
+	}
+	return s == ""
+}
+
+// isHex reports whether s is a non-empty run of lower-case hex digits.
+func isHex(s string) bool {
+	if s == "" {
+		return false
+	}
+	for _, c := range []byte(s) {
+		if !('0' <= c && c <= '9' || 'a' <= c && c <= 'f') {
+			return false
+		}
+	}
+	return true
 }
 
 // cgoFrame records the pending C function, whose file line is line n.
@@ -278,25 +335,25 @@ func parseHeader(line string) (Goroutine, error) {
 	var head string
 	if i := strings.Index(rest, " labels:{"); i >= 0 && (end < 0 || i < end) {
 		// Go 1.26: the labels, always quoted, inside the brackets.
-		m, tail, err := parseLabels(rest[i+len(" labels:{"):], false)
+		m, tail, err := parseLabels(rest[i+len(" labels:{"):], ": ", false)
 		if err != nil {
 			return g, err
 		}
 		if tail != "]:" {
 			return g, errNoEnd
 		}
-		head, g.Labels = rest[:i], m
+		head, g.Labels, g.LabelsFrom = rest[:i], m, LabelsDump
 	} else if end < 0 {
 		return g, errNoEnd
 	} else {
 		head, rest = rest[:end], rest[end+1:]
 		if labels, ok := strings.CutPrefix(rest, " {"); ok {
 			// Go 1.27: the labels after the brackets.
-			m, tail, err := parseLabels(labels, true)
+			m, tail, err := parseLabels(labels, ": ", true)
 			if err != nil {
 				return g, err
 			}
-			rest, g.Labels = tail, m
+			rest, g.Labels, g.LabelsFrom = tail, m, LabelsDump
 		}
 		if rest != ":" {
 			return g, errNoEnd
@@ -340,11 +397,12 @@ func parseHeader(line string) (Goroutine, error) {
 	return g, nil
 }
 
-// parseLabels parses `"k": "v", "k2": "v2"}` and returns what follows the
-// closing brace. Keys and values are quoted by the runtime with Go escapes;
-// with bare set, as Go 1.27 prints them, a key or value made only of
-// letters, digits, '.', '/' and '_' (or empty) is not quoted.
-func parseLabels(s string, bare bool) (map[string]string, string, error) {
+// parseLabels parses `"k": "v", "k2": "v2"}`, with sep between each key and
+// its value, and returns what follows the closing brace. Keys and values are
+// quoted with Go escapes; with bare set, as Go 1.27 prints them in a
+// goroutine header, a key or value made only of letters, digits, '.', '/'
+// and '_' (or empty) is not quoted.
+func parseLabels(s, sep string, bare bool) (map[string]string, string, error) {
 	m := make(map[string]string)
 	if rest, ok := strings.CutPrefix(s, "}"); ok {
 		return m, rest, nil
@@ -354,7 +412,7 @@ func parseLabels(s string, bare bool) (map[string]string, string, error) {
 		if err != nil {
 			return nil, "", err
 		}
-		rest, ok := strings.CutPrefix(rest, ": ")
+		rest, ok := strings.CutPrefix(rest, sep)
 		if !ok {
 			return nil, "", errLabels
 		}

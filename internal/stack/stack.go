@@ -3,6 +3,7 @@ package stack
 import (
 	"runtime"
 	"strings"
+	"sync/atomic"
 	"time"
 )
 
@@ -49,7 +50,13 @@ type Goroutine struct {
 	// when GODEBUG=tracebacklabels=1 (the default from Go 1.27 for modules
 	// at go 1.27); nil if none were printed. Go 1.26 prints bytes that are
 	// not UTF-8 as U+FFFD, so such a label reads differently from its value.
+	// [Labelled] and [SetLabels] fill them from a goroutine profile when
+	// the dump did not print them.
 	Labels map[string]string
+	// LabelsFrom says where Labels come from: the zero value,
+	// LabelsUnknown, for a goroutine read by [Parse] without labels in its
+	// header; LabelsDump when the header printed them. See [Labelled].
+	LabelsFrom LabelSource
 	// Frames are the goroutine's calls, innermost first, without the
 	// "created by" frame and without ancestor tracebacks
 	// (GODEBUG=tracebackancestors). Elided frames are not represented.
@@ -71,11 +78,13 @@ type Goroutine struct {
 }
 
 // Top returns the innermost frame, or a zero Frame if there is none.
-func (g Goroutine) Top() Frame {
-	if len(g.Frames) == 0 {
+func (g Goroutine) Top() Frame { return top(g.Frames) }
+
+func top(frames []Frame) Frame {
+	if len(frames) == 0 {
 		return Frame{}
 	}
-	return g.Frames[0]
+	return frames[0]
 }
 
 // Has reports whether any of g's frames (not CreatedBy) runs funcName or a
@@ -84,8 +93,10 @@ func (g Goroutine) Top() Frame {
 // matches "p.F", the closures "p.F.func1" and "p.F.gowrap1", and the
 // instantiation "p.F[...]", but not "p.Foo"; a package path such as
 // "example.com/p" matches every function of that package.
-func (g Goroutine) Has(funcName string) bool {
-	for _, f := range g.Frames {
+func (g Goroutine) Has(funcName string) bool { return has(g.Frames, funcName) }
+
+func has(frames []Frame, funcName string) bool {
+	for _, f := range frames {
 		if rest, ok := strings.CutPrefix(f.Func, funcName); ok &&
 			(rest == "" || rest[0] == '.' || rest[0] == '[') {
 			return true
@@ -138,12 +149,23 @@ func dropOwn(frames []Frame) []Frame {
 	return frames
 }
 
+// dumpSize is the size of the last full dump: the next one starts with a
+// buffer a little larger, as each retry takes a whole new dump.
+var dumpSize atomic.Int64
+
 // dump returns runtime.Stack's output, growing the buffer until it fits.
 func dump(all bool) []byte {
-	buf := make([]byte, 64<<10)
+	size := 64 << 10
+	if all {
+		size = max(size, int(dumpSize.Load())*5/4)
+	}
+	buf := make([]byte, size)
 	for {
 		n := runtime.Stack(buf, all)
 		if n < len(buf) {
+			if all {
+				dumpSize.Store(int64(n))
+			}
 			return buf[:n]
 		}
 		buf = make([]byte, 2*len(buf))

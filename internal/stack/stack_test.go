@@ -53,6 +53,9 @@ func TestParseHeader(t *testing.T) {
 			require.Len(t, gs, 1)
 			tt.want.Frames = []stack.Frame{{Func: "main.f", File: "/x/main.go", Line: 3}}
 			tt.want.Full = dump
+			if tt.want.Labels != nil {
+				tt.want.LabelsFrom = stack.LabelsDump
+			}
 			assert.Equal(t, tt.want, gs[0])
 		})
 	}

@@ -5,11 +5,12 @@
 // exists in Go 1.26 with GOEXPERIMENT=goroutineleakprofile and by default
 // from Go 1.27. The golden test runs it with
 //
-//	GODEBUG=tracebacklabels=1 go run ./testdata/leak 2
+//	GODEBUG=tracebacklabels=1 go run ./testdata/leak goroutineleak 2
 //
 // which prints the profile with debug 2, a goroutine dump in which the
-// leaked goroutines are marked "(leaked)". With argument 1 it prints the
-// profile with debug 1: one record per stack and label set, with a count.
+// leaked goroutines are marked "(leaked)", and with "goroutineleak 1" and
+// "goroutine 1", which print the goroutineleak and goroutine profiles with
+// debug 1: one record per stack and label set, with a count.
 package main
 
 import (
@@ -65,7 +66,8 @@ func leakWaitGroup() {
 func blockLive() { <-live }
 
 func main() {
-	debug, _ := strconv.Atoi(os.Args[1])
+	name := os.Args[1]
+	debug, _ := strconv.Atoi(os.Args[2])
 	go blockLive()
 	leakRecv()
 	leakSelect()
@@ -90,6 +92,10 @@ func main() {
 			break
 		}
 		time.Sleep(time.Millisecond)
+	}
+	if name == "goroutine" {
+		runtime.GC() // as the goroutineleak profile does: dead goroutines gone
+		p = pprof.Lookup(name)
 	}
 	if err := p.WriteTo(os.Stdout, debug); err != nil {
 		panic(err)

@@ -55,7 +55,14 @@ const (
 // its Err says what could not be read. Its identity is in the header; one
 // goroutine in a state this package does not know must not hide the others.
 func Parse(dump []byte) ([]Goroutine, error) {
-	p := parser{text: string(dump)}
+	return parse(string(dump))
+}
+
+// parse is [Parse] of a dump held in a string, which the goroutines' Full
+// texts are substrings of.
+func parse(dump string) ([]Goroutine, error) {
+	p := parser{text: dump}
+	p.gs = make([]Goroutine, 0, strings.Count(p.text, "\ngoroutine ")+1)
 	// A last line without a newline is either empty or a partial line:
 	// dropped either way.
 	for n, at := 1, 0; ; n++ {
@@ -81,9 +88,9 @@ type parser struct {
 	text     string // the dump
 	at, next int    // offsets of the current line and of the one after it
 	gs       []Goroutine
-	g        *Goroutine
-	start    int // offset of the current goroutine's header
-	end      int // offset just past its last line
+	g        *Goroutine // the last of gs, while its block is read
+	start    int        // offset of the current goroutine's header
+	end      int        // offset just past its last line
 	st       state
 	fn       string // function of the pending frame, without arguments
 	call     string // the pending frame's line, as printed
@@ -103,7 +110,6 @@ func (p *parser) finish() {
 		p.end = p.fnStart
 	}
 	p.g.Full = p.text[p.start:p.end]
-	p.gs = append(p.gs, *p.g)
 	p.g, p.st = nil, wantHeader
 }
 
@@ -118,7 +124,8 @@ func (p *parser) line(n int, line string) error {
 		if err != nil {
 			return &SyntaxError{Line: n, Text: line, Msg: "bad goroutine header", Err: err}
 		}
-		p.g, p.start, p.end, p.st = &h, p.at, p.next, wantFrame
+		p.gs = append(p.gs, h)
+		p.g, p.start, p.end, p.st = &p.gs[len(p.gs)-1], p.at, p.next, wantFrame
 		return nil
 	}
 	if line == "" {

@@ -5,6 +5,7 @@ import (
 	"strings"
 	"sync/atomic"
 	"time"
+	"unsafe"
 )
 
 // A Frame is one call in a goroutine's stack.
@@ -126,8 +127,8 @@ func Current() Goroutine {
 }
 
 // parseOwn parses a dump whose first goroutine is the caller's.
-func parseOwn(dump []byte) []Goroutine {
-	gs, err := Parse(dump)
+func parseOwn(dump string) []Goroutine {
+	gs, err := parse(dump)
 	if err == nil {
 		err = gs[0].Err
 	}
@@ -154,7 +155,10 @@ func dropOwn(frames []Frame) []Frame {
 var dumpSize atomic.Int64
 
 // dump returns runtime.Stack's output, growing the buffer until it fits.
-func dump(all bool) []byte {
+// The string holds the buffer's bytes without a copy (a dump of 10,000
+// goroutines is megabytes, and a copy that large costs as much as parsing
+// it): nothing writes to the buffer once runtime.Stack has returned.
+func dump(all bool) string {
 	size := 64 << 10
 	if all {
 		size = max(size, int(dumpSize.Load())*5/4)
@@ -166,7 +170,7 @@ func dump(all bool) []byte {
 			if all {
 				dumpSize.Store(int64(n))
 			}
-			return buf[:n]
+			return unsafe.String(unsafe.SliceData(buf), n)
 		}
 		buf = make([]byte, 2*len(buf))
 	}

@@ -15,7 +15,8 @@
 // pprof labels whatever GODEBUG says, grouped by stack, without goroutine
 // IDs. [Labelled] and [SetLabels] join a dump and a profile, so that a
 // caller gets IDs, states, creators and labels without setting
-// tracebacklabels for the whole process.
+// tracebacklabels for the whole process. [TakeCensus] tells, for next to
+// nothing, whether any goroutine started or ended since a poll.
 //
 // The formats are the runtime's, not a stable API, so the package is tested
 // on golden dumps and profiles captured from each supported Go release and

@@ -138,16 +138,20 @@ func (m *Map[K, V]) box(value V, mode core.Mode, skip int) any {
 		}
 		return unrecorded(value, x, zero, ti)
 	}
-	e := &entry[V]{v: value}
+	var e *entry[V]
 	var fp uint64
 	deep := false
 	if !zero && ti.reach {
 		// The entry's copy, which escapes anyway: fingerprinting value
-		// would move it to the heap too.
+		// would move it to the heap on every path.
+		e = &entry[V]{v: value}
 		fp, deep = fingerprint(reflect.ValueOf(&e.v).Elem(), ti)
 	}
 	if !report && !deep {
 		return unrecorded(value, x, zero, ti)
+	}
+	if e == nil {
+		e = &entry[V]{v: value}
 	}
 	e.rec = &record{zero: report, deep: deep, fp: fp, site: spine.Caller(skip), time: time.Now()}
 	e.rec.storer, e.rec.storerName, _ = labels.Identity()

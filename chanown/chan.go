@@ -12,16 +12,9 @@ import (
 )
 
 // A Chan is a channel of T with a name, an owner and a memory of who closed
-// it. A send or close after close returns a [*CloseError] instead of
-// panicking. Make one with [Make]: every method of a zero Chan, or of a nil
-// *Chan, panics saying so.
-//
-// A Chan is safe for concurrent use by any number of senders, receivers and
-// closers. It must not be copied after first use.
-//
-// Use a raw channel where ownership is obvious and local; use a Chan where
-// several goroutines send, or where the one that closes is not the one that
-// made it.
+// it, safe for concurrent use; it must not be copied after first use. Make
+// one with [Make]: every method of a zero Chan or a nil *Chan panics. Where
+// ownership is obvious and local, a raw channel does as well.
 type Chan[T any] struct {
 	ch     chan T
 	closed atomic.Pointer[closeRecord] // the first close; set once, before ch is closed
@@ -48,14 +41,11 @@ const (
 	opRecv  = "recv"
 )
 
-// Make returns a channel of T named name, for events and errors, with room
-// for capacity values (0: unbuffered), owned by the identity ctx carries
-// ([custody.FromContext]; nil for an unowned channel). With a sink installed
-// it reports [custody.ChanMade] with the caller's line.
-//
-// Make panics if ctx is nil, if capacity is negative, or if the buffer
-// cannot be allocated: more than the runtime allows, or on Linux more than
-// the machine's memory and swap.
+// Make returns a channel of T named name, with room for capacity values
+// (0: unbuffered), owned by the identity ctx carries (none: unowned), and
+// reports [custody.ChanMade]. It panics if ctx is nil, if capacity is
+// negative, or if the buffer cannot be allocated: more than the runtime
+// allows, or on Linux more than the machine's memory and swap.
 func Make[T any](ctx context.Context, name string, capacity int) *Chan[T] {
 	if ctx == nil {
 		panic("chanown: Make called with a nil context for channel " + strconv.Quote(name))
@@ -78,11 +68,10 @@ func Make[T any](ctx context.Context, name string, capacity int) *Chan[T] {
 	return c
 }
 
-// Send sends v, blocking until it is delivered, the channel is closed, or
-// ctx is done. It returns nil once v is delivered, a [*CloseError] matching
-// [ErrClosed] if the channel was closed first (reported as
-// [custody.ChanSendAfterClose]), or ctx's error. A send that can complete at
-// once does, even if ctx is done. Send panics if ctx is nil.
+// Send sends v, blocking until it is delivered (nil), the channel is closed
+// (a [*CloseError], reported as [custody.ChanSendAfterClose]), or ctx is
+// done (ctx's error). A send that can complete at once does, even if ctx is
+// done. Send panics if ctx is nil.
 func (c *Chan[T]) Send(ctx context.Context, v T) error {
 	c.mustBeMade("Send")
 	if ctx == nil {
@@ -143,8 +132,7 @@ func (c *Chan[T]) blockSend(ctx context.Context, v T) (closed bool, err error) {
 }
 
 // TrySend sends v if it can without blocking, and reports whether it did.
-// It returns a [*CloseError] matching [ErrClosed] if the channel is closed;
-// having no context, its [custody.ChanSendAfterClose] names no goroutine.
+// It returns a [*CloseError] if the channel is closed.
 func (c *Chan[T]) TrySend(v T) (bool, error) {
 	c.mustBeMade("TrySend")
 	if c.closed.Load() == nil {
@@ -157,8 +145,7 @@ func (c *Chan[T]) TrySend(v T) (bool, error) {
 }
 
 // Recv receives a value, blocking until one is available, the channel is
-// closed and drained, or ctx is done. ok is false once the channel is
-// closed and empty; err is ctx's error if ctx was done first. A value that
+// closed and drained (ok false), or ctx is done (ctx's error). A value that
 // is ready is received even if ctx is done. Recv panics if ctx is nil.
 func (c *Chan[T]) Recv(ctx context.Context) (v T, ok bool, err error) {
 	c.mustBeMade("Recv")
@@ -195,17 +182,10 @@ func (c *Chan[T]) C() <-chan T {
 	return c.ch
 }
 
-// Close closes the channel: blocked and later senders get a [*CloseError],
-// and receivers see ok == false once they have drained what was sent. It
-// reports [custody.ChanClosed]. A second close returns a [*CloseError]
-// naming the first closer and is reported as [custody.ChanDoubleClose].
-// Close does not wait for receivers or senders. Close panics if ctx is nil.
-//
-// The identity ctx carries is the closer. A close by another identity than
-// the owner (of an owned channel) still closes, and is also reported as
-// [custody.ChanCloseByNonOwner]. Ownership is exact: a goroutine started by
-// the owner has its own record; pass the channel to it with [Chan.Handoff]
-// if it is the one to close.
+// Close closes the channel without waiting: senders get a [*CloseError],
+// receivers drain what was sent. A close by an identity other than the
+// owner still closes, and is reported; a second close returns a
+// [*CloseError] naming the first closer. Close panics if ctx is nil.
 func (c *Chan[T]) Close(ctx context.Context) error {
 	c.mustBeMade("Close")
 	if ctx == nil {
@@ -271,12 +251,8 @@ func (c *Chan[T]) afterClose(ctx context.Context, op string, mode core.Mode, ski
 }
 
 // Handoff passes ownership from the identity ctx carries to the one to
-// carries (none: the channel becomes unowned), typically to the producer
-// that will close the channel. It is reported as [custody.ChanHandoff], with
-// the previous owner as Owner, the new one as NewOwner and the caller as
-// Goroutine. A handoff by a non-owner still takes effect, and its event
-// shows the mistake: a Goroutine that is not the Owner. Handoff panics if
-// ctx or to is nil.
+// carries (none: unowned). A handoff by a non-owner still takes effect,
+// and is reported. Handoff panics if ctx or to is nil.
 func (c *Chan[T]) Handoff(ctx, to context.Context) {
 	c.mustBeMade("Handoff")
 	if ctx == nil {

@@ -10,21 +10,13 @@ import (
 )
 
 // Map is a [sync.Map] with typed keys and values that remembers what was
-// stored, to report a load that returns ok == true with a zero value and,
-// in verify mode, a stored value changed in place afterwards.
-//
-// Like sync.Map, Map is specialized: most code should use a plain map with
-// a [sync.Mutex]. Map fits caches whose entries are written once and read
-// often, and goroutines that write disjoint sets of keys.
-//
-// The zero Map is empty and ready for use. A Map must not be copied after
-// first use. It is safe for concurrent use by multiple goroutines and makes
-// sync.Map's memory-model promises. As with sync.Map, a key whose dynamic
-// type is not comparable makes the operation panic with a runtime error.
-//
-// A value stored in a Map is shared with every goroutine that loads it:
-// replace it ([Map.Update], [Map.Store]), never change in place what it
-// points to.
+// stored. Like sync.Map it is specialized: most code should use a plain map
+// with a [sync.Mutex]. The zero Map is empty and ready for use; a Map must
+// not be copied after first use. It is safe for concurrent use and makes
+// sync.Map's memory-model promises. A key whose dynamic type is not
+// comparable makes an operation panic, as with sync.Map. A stored value is
+// shared with every goroutine that loads it: replace it ([Map.Update]),
+// never change in place what it points to.
 type Map[K comparable, V any] struct {
 	m sync.Map // K -> V, *plain[V] or *entry[V]: see verify.go
 
@@ -35,8 +27,7 @@ type Map[K comparable, V any] struct {
 
 // AllowZero says that zero values are legitimate in m, as in a counter that
 // may hold 0: loading or storing one is not reported. Call it where m is
-// made, before m is used; it cannot be undone. Maps of a zero-size value
-// type, such as a set's struct{}, never report zero values.
+// made, before m is used; it cannot be undone.
 func (m *Map[K, V]) AllowZero() { m.zeroOK.Store(true) }
 
 // Load returns the value stored for key and whether one was; ok does not
@@ -148,9 +139,9 @@ func (m *Map[K, V]) swap(key K, value V, mode core.Mode, what inspection, skip i
 	return previous, loaded
 }
 
-// CompareAndSwap stores new for key if the value stored is equal to old, as
-// == compares them, and reports whether it did. It panics if old is not
-// comparable, even when key is absent.
+// CompareAndSwap stores new for key if its value == old, and reports
+// whether it did. It panics if old is not comparable, even when key is
+// absent.
 func (m *Map[K, V]) CompareAndSwap(key K, old, new V) (swapped bool) {
 	mode := spine.Mode()
 	m.mustCompare("CompareAndSwap", old)
@@ -180,10 +171,9 @@ func (m *Map[K, V]) CompareAndSwap(key K, old, new V) (swapped bool) {
 	}
 }
 
-// CompareAndDelete deletes the entry for key if its value is equal to old,
-// as == compares them, and reports whether it did; false if key is absent,
-// even for a zero old. It panics if old is not comparable, even when key is
-// absent.
+// CompareAndDelete deletes key if its value == old, and reports whether it
+// did (not if key is absent, even for a zero old). It panics if old is not
+// comparable, even when key is absent.
 func (m *Map[K, V]) CompareAndDelete(key K, old V) (deleted bool) {
 	mode := spine.Mode()
 	m.mustCompare("CompareAndDelete", old)
@@ -225,15 +215,12 @@ func dynamicType(v reflect.Value) string {
 	return v.Type().String()
 }
 
-// Update sets the value for key to what fn returns, atomically: fn gets the
-// current value and whether there is one, and returns the new value and
-// whether to keep it (false deletes key). Update returns what it stored and
-// true, or the zero value and false.
-//
-// fn must return a new value, never change old in place; it may run more
-// than once under contention, so it must have no side effects, must not
-// block and must not write key in m. If fn panics, m is unchanged. Update
-// panics if fn is nil.
+// Update atomically sets the value for key to what fn returns given the
+// current value, or deletes key if fn returns keep false, and returns what
+// it stored and whether it kept it. fn must return a new value, never
+// change old in place; it may run more than once under contention, so it
+// must have no side effects, not block and not write key in m. If fn
+// panics, m is unchanged. Update panics if fn is nil.
 func (m *Map[K, V]) Update(key K, fn func(old V, loaded bool) (v V, keep bool)) (v V, kept bool) {
 	if fn == nil {
 		panic("safemap: Update called with a nil function")
@@ -295,10 +282,9 @@ func (m *Map[K, V]) Range(f func(key K, value V) bool) {
 	})
 }
 
-// Len returns the number of keys in the map, counting them in O(N) time:
-// exact with no concurrent writers, and with them between the number of
-// keys present throughout the call and the number present at some time
-// during it.
+// Len counts the keys in O(N) time: exactly with no concurrent writers,
+// else between the keys present throughout the call and those present at
+// some time during it.
 func (m *Map[K, V]) Len() int {
 	n := 0
 	m.m.Range(func(_, _ any) bool {

@@ -184,7 +184,7 @@ func (m *Map[K, V]) zeroMatters(ti *typeInfo) bool {
 }
 
 // stored is called after box x was published under key. In verify mode it
-// reports the store of a zero value and lists the map for [CheckAll] when
+// reports the store of a zero value and lists the map for mapcheck when
 // the value has a fingerprint.
 func (m *Map[K, V]) stored(key K, x any, mode core.Mode, skip int) {
 	e, ok := x.(*entry[V])

@@ -36,14 +36,10 @@ func (m *Map[K, V]) AllowZero() { m.zeroOK.Store(true) }
 // as [custody.MapZeroLoaded].
 func (m *Map[K, V]) Load(key K) (value V, ok bool) {
 	x, ok := m.m.Load(key)
-	mode := spine.Mode()
-	if mode == core.Off || !ok {
-		return valueOf[V](x), ok
-	}
-	if needsLook[V](x) {
+	if mode := spine.Mode(); mode != core.Off && needsLook[V](x) { // not for a bare value, nor for none
 		m.inspect(key, x, mode, zeroLoad, 2)
 	}
-	return valueOf[V](x), true
+	return valueOf[V](x), ok
 }
 
 // Store sets the value for key.

@@ -3,7 +3,6 @@ package chanown
 import (
 	"context"
 	"strconv"
-	"sync"
 	"sync/atomic"
 	"time"
 
@@ -13,36 +12,17 @@ import (
 )
 
 // A Chan is a channel of T with a name, an owner and a memory of who closed
-// it. Its operations never panic on a closed channel: a send or close after
-// close returns a [*CloseError] instead. Make one with [Make]; the zero Chan
-// is not usable, and its operations panic saying so, as every method of a
-// nil *Chan does.
-//
-// A Chan is safe for concurrent use by any number of senders, receivers and
-// closers. Pass it by pointer; it must not be copied after first use.
-//
-// Use a raw channel where ownership is obvious and local (a result channel
-// written once by the goroutine that makes it); use a Chan where several
-// goroutines send, or where the one that closes is not the one that made it.
-//
-// Cost: a send and a receive through a buffered Chan take 1.1–1.5× as long
-// as through a raw channel, and allocate nothing, with custody off or in
-// observe mode; verify mode allocates for operations that block. The
-// package documentation's Cost section gives the measurements.
+// it, safe for concurrent use; it must not be copied after first use. Make
+// one with [Make]: every method of a zero Chan or a nil *Chan panics. Where
+// ownership is obvious and local, a raw channel does as well.
 type Chan[T any] struct {
-	ch chan T
-	// done is closed by the first Close, before ch, to release blocked
-	// senders.
-	done chan struct{}
-	// mu is held in read mode by senders for as long as they may send on
-	// ch, and in write mode by the first Close to close ch, so no send ever
-	// meets a closed ch. Senders check closed under mu before sending.
-	mu     sync.RWMutex
-	closed atomic.Pointer[closeRecord] // the first close; set once
-
-	owner atomic.Pointer[custody.Goroutine]
-	name  string
-	made  custody.Site
+	ch     chan T
+	closed atomic.Pointer[closeRecord] // the first close; set once, before ch is closed
+	guard                              // keeps senders off a closed ch: see send.go and send_race.go
+	owner  atomic.Pointer[custody.Goroutine]
+	name   string
+	made   custody.Site
+	ref    atomic.Pointer[chanRef[T]] // made at the first recorded wait
 }
 
 // A closeRecord is what a Chan remembers of its first close.
@@ -61,87 +41,86 @@ const (
 	opRecv  = "recv"
 )
 
-// Make returns a channel of T named name (used in events and errors) with
-// room for capacity values; capacity 0 makes an unbuffered channel. The
-// identity ctx carries ([custody.FromContext]) owns the channel; it may be
-// nil, for an unowned channel. Make panics if ctx is nil or capacity is
-// negative.
-//
-// With a sink installed Make records where it was called and reports
-// [custody.ChanMade].
-func Make[T any](ctx context.Context, name string, capacity int, opts ...Option) *Chan[T] {
+// Make returns a channel of T named name, with room for capacity values
+// (0: unbuffered), owned by the identity ctx carries (none: unowned), and
+// reports [custody.ChanMade]. It panics if ctx is nil, if capacity is
+// negative, or if the buffer cannot be allocated: more than the runtime
+// allows, or on Linux more than the machine's memory and swap.
+func Make[T any](ctx context.Context, name string, capacity int) *Chan[T] {
 	if ctx == nil {
-		panic("chanown: nil context in Make of channel " + strconv.Quote(name))
+		panic("chanown: Make called with a nil context for channel " + strconv.Quote(name))
 	}
-	if capacity < 0 {
-		panic("chanown: negative capacity " + strconv.Itoa(capacity) + " in Make of channel " + strconv.Quote(name))
-	}
-	var cfg config
-	for _, o := range opts {
-		o.apply(&cfg)
-	}
-	c := &Chan[T]{
-		ch:   make(chan T, capacity),
-		done: make(chan struct{}),
-		name: name,
-	}
+	c := &Chan[T]{ch: makeChan[T](name, capacity), name: name}
+	c.guard.init()
 	owner := custody.FromContext(ctx)
 	c.owner.Store(owner)
 	mode := spine.Mode()
 	if mode == core.Off {
 		return c
 	}
-	c.made = spine.Caller(1 + cfg.skip)
+	c.made = spine.Caller(1)
 	e := c.event(custody.ChanMade, c.made, owner)
 	e.Owner = owner
 	if mode == core.Verify {
-		e.Stack = spine.Callers(1 + cfg.skip)
+		e.Stack = spine.Callers(1)
 	}
 	spine.Emit(ctx, &e)
 	return c
 }
 
-// Send sends v on the channel, blocking until it is delivered, the channel
-// is closed, or ctx is done. It returns nil once v is delivered; a
-// [*CloseError] matching [ErrClosed] if the channel was closed first; or
-// ctx's error if ctx was done first. A send that can complete at once does,
-// even if ctx is already done. A send racing a close either delivers v or
-// returns the close error; it never panics.
-//
-// A successful Send records nothing. A send after close is reported as
-// [custody.ChanSendAfterClose].
+// Send sends v, blocking until it is delivered (nil), the channel is closed
+// (a [*CloseError], reported as [custody.ChanSendAfterClose]), or ctx is
+// done (ctx's error). A send that can complete at once does, even if ctx is
+// done. Send panics if ctx is nil.
 func (c *Chan[T]) Send(ctx context.Context, v T) error {
 	c.mustBeMade("Send")
 	if ctx == nil {
-		panic("chanown: nil context in Send on channel " + strconv.Quote(c.name))
+		panic("chanown: Send called with a nil context on channel " + strconv.Quote(c.name))
 	}
-	c.mu.RLock()
-	if c.closed.Load() != nil {
-		c.mu.RUnlock()
-		return c.afterClose(ctx, opSend, spine.Mode(), 1)
+	if c.closed.Load() == nil {
+		_, closed, err := c.send(ctx, v, true)
+		if !closed {
+			return err
+		}
+	}
+	return c.afterClose(ctx, opSend, spine.Mode(), 1)
+}
+
+// send sends v on c.ch: at once, or if block, waiting until ctx is done.
+// It reports closed, and never panics, if c.ch is or gets closed first.
+func (c *Chan[T]) send(ctx context.Context, v T, block bool) (sent, closed bool, err error) {
+	closedNow := c.enter()
+	defer c.leave(&closed)
+	if closedNow {
+		return false, true, nil
 	}
 	select {
 	case c.ch <- v:
-		c.mu.RUnlock()
-		return nil
+		return true, false, nil
 	default:
 	}
-	closed, err := c.sendWait(ctx, v)
-	if closed {
-		return c.afterClose(ctx, opSend, spine.Mode(), 1)
+	if !block {
+		return false, false, nil
 	}
-	return err
+	closed, err = c.sendWait(ctx, v)
+	return err == nil && !closed, closed, err
 }
 
-// sendWait is the blocking half of Send. It is entered with c.mu held in
-// read mode and releases it.
+// sendWait is the blocking half of a send: it records the wait in verify
+// mode.
 func (c *Chan[T]) sendWait(ctx context.Context, v T) (closed bool, err error) {
-	defer c.mu.RUnlock()
 	if spine.Mode() == core.Verify {
 		if g := custody.FromContext(ctx); g != nil {
-			defer wait(g, opSend, c, 3)()
+			defer c.wait(g, opSend).Remove()
 		}
 	}
+	return c.blockSend(ctx, v)
+}
+
+// blockSend waits to send v until ctx is done. A close releases it through
+// c.done under the race detector, and else by making the send panic, which
+// leave recovers.
+func (c *Chan[T]) blockSend(ctx context.Context, v T) (closed bool, err error) {
 	select {
 	case c.ch <- v:
 		return false, nil
@@ -152,36 +131,26 @@ func (c *Chan[T]) sendWait(ctx context.Context, v T) (closed bool, err error) {
 	}
 }
 
-// TrySend sends v if that can be done without blocking, and reports
-// whether it did. It returns a [*CloseError] matching [ErrClosed] if the
-// channel is closed. TrySend has no context, so a send after close it
-// reports carries no goroutine record; the oracle attributes it from the
-// goroutine's labels.
+// TrySend sends v if it can without blocking, and reports whether it did.
+// It returns a [*CloseError] if the channel is closed.
 func (c *Chan[T]) TrySend(v T) (bool, error) {
 	c.mustBeMade("TrySend")
-	c.mu.RLock()
-	if c.closed.Load() != nil {
-		c.mu.RUnlock()
-		return false, c.afterClose(context.Background(), opSend, spine.Mode(), 1)
+	if c.closed.Load() == nil {
+		sent, closed, _ := c.send(nil, v, false)
+		if !closed {
+			return sent, nil
+		}
 	}
-	select {
-	case c.ch <- v:
-		c.mu.RUnlock()
-		return true, nil
-	default:
-		c.mu.RUnlock()
-		return false, nil
-	}
+	return false, c.afterClose(context.Background(), opSend, spine.Mode(), 1)
 }
 
 // Recv receives a value, blocking until one is available, the channel is
-// closed and drained, or ctx is done. ok is true for a value that was sent,
-// false once the channel is closed and empty; err is ctx's error if ctx was
-// done first. A value that is ready is received even if ctx is already done.
+// closed and drained (ok false), or ctx is done (ctx's error). A value that
+// is ready is received even if ctx is done. Recv panics if ctx is nil.
 func (c *Chan[T]) Recv(ctx context.Context) (v T, ok bool, err error) {
 	c.mustBeMade("Recv")
 	if ctx == nil {
-		panic("chanown: nil context in Recv on channel " + strconv.Quote(c.name))
+		panic("chanown: Recv called with a nil context on channel " + strconv.Quote(c.name))
 	}
 	select {
 	case v, ok = <-c.ch:
@@ -195,7 +164,7 @@ func (c *Chan[T]) Recv(ctx context.Context) (v T, ok bool, err error) {
 func (c *Chan[T]) recvWait(ctx context.Context) (v T, ok bool, err error) {
 	if spine.Mode() == core.Verify {
 		if g := custody.FromContext(ctx); g != nil {
-			defer wait(g, opRecv, c, 3)()
+			defer c.wait(g, opRecv).Remove()
 		}
 	}
 	select {
@@ -206,32 +175,21 @@ func (c *Chan[T]) recvWait(ctx context.Context) (v T, ok bool, err error) {
 	}
 }
 
-// C returns the channel to receive from, for range and select. It is
-// closed by the first [Chan.Close]; receiving from it directly is as safe
-// as [Chan.Recv].
+// C returns the channel to receive from, for range and select; the first
+// [Chan.Close] closes it.
 func (c *Chan[T]) C() <-chan T {
-	c.mustNotBeNil("C")
+	c.mustBeMade("C")
 	return c.ch
 }
 
-// Close closes the channel: blocked and later senders get a [*CloseError],
-// and receivers, once they have drained the values already sent, see
-// ok == false. The first close wins; a later one returns a [*CloseError]
-// that names the first closer, and is reported as
-// [custody.ChanDoubleClose]. Close never blocks for long: it waits only for
-// senders to step out of a send it has already released.
-//
-// The identity ctx carries is the closer. A close by a goroutine that is not
-// the owner (of an owned channel) still closes, so receivers are released,
-// and is reported as [custody.ChanCloseByNonOwner] after
-// [custody.ChanClosed]. Ownership is exact: a goroutine started by the owner
-// has its own record and is not the owner; hand the channel off to it with
-// [Chan.Handoff] if it is the one to close. A raw goroutine that runs with
-// the owner's context carries the owner's record and counts as the owner.
+// Close closes the channel without waiting: senders get a [*CloseError],
+// receivers drain what was sent. A close by an identity other than the
+// owner still closes, and is reported; a second close returns a
+// [*CloseError] naming the first closer. Close panics if ctx is nil.
 func (c *Chan[T]) Close(ctx context.Context) error {
 	c.mustBeMade("Close")
 	if ctx == nil {
-		panic("chanown: nil context in Close of channel " + strconv.Quote(c.name))
+		panic("chanown: Close called with a nil context on channel " + strconv.Quote(c.name))
 	}
 	mode := spine.Mode()
 	rec := unrecorded
@@ -241,10 +199,7 @@ func (c *Chan[T]) Close(ctx context.Context) error {
 	if !c.closed.CompareAndSwap(nil, rec) {
 		return c.afterClose(ctx, opClose, mode, 1)
 	}
-	close(c.done)
-	c.mu.Lock() // wait for released senders to leave
-	close(c.ch)
-	c.mu.Unlock()
+	c.closeCh()
 	if mode == core.Off {
 		return nil
 	}
@@ -295,22 +250,16 @@ func (c *Chan[T]) afterClose(ctx context.Context, op string, mode core.Mode, ski
 	return err
 }
 
-// Handoff passes ownership of the channel from the identity ctx carries to
-// the one to carries, typically a producer goroutine that will send on the
-// channel and close it. It is reported as [custody.ChanHandoff] with the
-// previous owner as Event.Owner, the new one as Event.NewOwner and the
-// caller as Event.Goroutine.
-//
-// A handoff by a goroutine that is not the owner still takes effect: the
-// intended new owner is then the one whose later close is legitimate, and
-// the mistake is reported where it was made, as a ChanHandoff event whose
-// Goroutine is not its Owner (the oracle makes that a finding). A handoff
-// to a context with no identity leaves the channel unowned. Handoff panics
-// if ctx or to is nil.
+// Handoff passes ownership from the identity ctx carries to the one to
+// carries (none: unowned). A handoff by a non-owner still takes effect,
+// and is reported. Handoff panics if ctx or to is nil.
 func (c *Chan[T]) Handoff(ctx, to context.Context) {
 	c.mustBeMade("Handoff")
-	if ctx == nil || to == nil {
-		panic("chanown: nil context in Handoff of channel " + strconv.Quote(c.name))
+	if ctx == nil {
+		panic("chanown: Handoff called with a nil context on channel " + strconv.Quote(c.name))
+	}
+	if to == nil {
+		panic("chanown: Handoff called with a nil new owner's context on channel " + strconv.Quote(c.name))
 	}
 	next := custody.FromContext(to)
 	prev := c.owner.Swap(next)
@@ -329,26 +278,25 @@ func (c *Chan[T]) Handoff(ctx, to context.Context) {
 
 // Name returns the channel's name, as given to [Make].
 func (c *Chan[T]) Name() string {
-	c.mustNotBeNil("Name")
+	c.mustBeMade("Name")
 	return c.name
 }
 
 // Owner returns the channel's current owner, or nil for an unowned channel.
 func (c *Chan[T]) Owner() *custody.Goroutine {
-	c.mustNotBeNil("Owner")
+	c.mustBeMade("Owner")
 	return c.owner.Load()
 }
 
-// Len returns the number of values sent and not yet received, like len on a
-// raw channel.
+// Len returns the number of values sent and not yet received.
 func (c *Chan[T]) Len() int {
-	c.mustNotBeNil("Len")
+	c.mustBeMade("Len")
 	return len(c.ch)
 }
 
-// Cap returns the channel's capacity, like cap on a raw channel.
+// Cap returns the channel's capacity.
 func (c *Chan[T]) Cap() int {
-	c.mustNotBeNil("Cap")
+	c.mustBeMade("Cap")
 	return cap(c.ch)
 }
 
@@ -364,27 +312,18 @@ func (c *Chan[T]) event(k custody.Kind, site custody.Site, g *custody.Goroutine)
 }
 
 // mustBeMade panics if c is nil or a zero Chan, which has no channel: a
-// send on it would block forever and a close would panic in the runtime,
-// saying nothing of chanown. It costs one comparison more than the load of
-// c.ch that the operation makes anyway.
+// receive from it would block forever and a close would panic in the
+// runtime, saying nothing of chanown.
 func (c *Chan[T]) mustBeMade(op string) {
 	if c == nil || c.ch == nil {
 		notMade(c == nil, op)
 	}
 }
 
-// mustNotBeNil panics if c is nil, as the methods that a zero Chan answers
-// do on a nil *Chan.
-func (c *Chan[T]) mustNotBeNil(op string) {
-	if c == nil {
-		notMade(true, op)
-	}
-}
-
 // notMade panics for op on a nil *Chan or a zero Chan.
 func notMade(isNil bool, op string) {
 	if isNil {
-		panic("chanown: " + op + " on a nil *Chan; make channels with Make")
+		panic("chanown: " + op + " called on a nil *Chan; make channels with Make")
 	}
-	panic("chanown: " + op + " on a zero Chan; make channels with Make")
+	panic("chanown: " + op + " called on a zero Chan; make channels with Make")
 }

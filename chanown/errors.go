@@ -9,36 +9,25 @@ import (
 	"github.com/custody-go/custody"
 )
 
-// ErrClosed is matched (with [errors.Is]) by every error a [Chan] returns
-// for a send or close on a closed channel. The error itself is a
-// [*CloseError] with the details.
+// ErrClosed is matched by every [*CloseError].
 var ErrClosed = errors.New("chanown: channel is closed")
 
 // A CloseError says that a send or close found the channel closed, and who
-// closed it. It matches [ErrClosed].
-//
-// Sites and times are recorded only while a [custody.Sink] is installed:
-// ClosedAt is zero when custody was off at the first close (then Closer and
-// CloseSite are unknown too), and Site and Time are zero when custody was
-// off at this operation.
+// closed it. Sites and times are recorded only while a sink is installed:
+// the first close's are zero if custody was off then, Site and Time if it
+// was off at this operation.
 type CloseError struct {
-	// Chan is the channel's name.
-	Chan string
-	// Op is the operation that found the channel closed: "send" or "close".
-	Op string
-	// Site and Time are where and when that operation happened.
-	Site custody.Site
-	Time time.Time
-	// Closer is the identity that closed the channel first (nil for an
-	// unowned goroutine), CloseSite where, ClosedAt when.
+	Chan string       // the channel's name
+	Op   string       // "send" or "close"
+	Site custody.Site // where this operation was
+	Time time.Time    // and when
+	// The first close: by whom (nil: an unowned goroutine), where, when.
 	Closer    *custody.Goroutine
 	CloseSite custody.Site
 	ClosedAt  time.Time
 }
 
-// Error says what happened and where to look, such as:
-//
-//	chanown: send on closed channel "payment-results": closed by "process-payment" at payment/handler.go:40 3ms earlier; this send at payment/handler.go:33
+// Error says what happened, where, and who closed the channel first.
 func (e *CloseError) Error() string {
 	var b strings.Builder
 	b.WriteString("chanown: ")

@@ -4,14 +4,18 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"log/slog"
 	"sync"
 
 	"github.com/custody-go/custody"
 	"github.com/custody-go/custody/chanown"
-	"github.com/custody-go/custody/internal/sinktest"
-	"github.com/custody-go/custody/internal/spine"
 )
+
+// printSink prints the events the examples cause.
+type printSink struct{}
+
+func (printSink) Emit(_ context.Context, e custody.Event) {
+	fmt.Printf("event %s %q by %s\n", e.Kind, e.Object, e.Goroutine.Name)
+}
 
 // The receiver-closes pattern: a consumer that needs only some of the
 // results stops early and closes the channel to tell the producers to stop.
@@ -33,7 +37,6 @@ func Example_receiverCloses() {
 			}
 		})
 	}
-
 	for range 5 {
 		if _, ok, err := results.Recv(ctx); err != nil || !ok {
 			panic("the producers never close")
@@ -47,64 +50,99 @@ func Example_receiverCloses() {
 	for _, err := range errs {
 		fmt.Println(errors.Is(err, chanown.ErrClosed))
 	}
-	fmt.Println(errs[0])
 	// Output:
 	// true
 	// true
 	// true
-	// chanown: send on closed channel "results" (closer not recorded: custody was off when it was closed; install a custody sink to record closers)
 }
 
-// A Chan made in a request handler's identity, ranged over by a consumer.
+// A Chan made in a request's identity, ranged over with C.
 func ExampleMake() {
-	ctx := spine.WithRecord(context.Background(), spine.NewGoroutine(nil, "handle-order", spine.Caller(0)))
+	ctx := custody.NewContext(context.Background(), "handle-order")
 	lines := chanown.Make[string](ctx, "order-lines", 2)
 	fmt.Println(lines.Name(), lines.Cap(), lines.Owner().Name)
 
 	_ = lines.Send(ctx, "apples")
 	_ = lines.Send(ctx, "pears")
+	fmt.Println(lines.Len())
 	_ = lines.Close(ctx)
 	for l := range lines.C() {
 		fmt.Println(l)
 	}
 	// Output:
 	// order-lines 2 handle-order
+	// 2
 	// apples
 	// pears
 }
 
+// Recv returns the context's error when the context is done first.
+func ExampleChan_Recv() {
+	ctx := context.Background()
+	c := chanown.Make[int](ctx, "jobs", 1)
+	_ = c.Send(ctx, 7)
+
+	v, ok, err := c.Recv(ctx)
+	fmt.Println(v, ok, err)
+
+	canceled, cancel := context.WithCancel(ctx)
+	cancel()
+	v, ok, err = c.Recv(canceled)
+	fmt.Println(v, ok, err)
+	// Output:
+	// 7 true <nil>
+	// 0 false context canceled
+}
+
+// TrySend never blocks: it reports whether the value went in.
+func ExampleChan_TrySend() {
+	c := chanown.Make[string](context.Background(), "alerts", 1)
+	fmt.Println(c.TrySend("disk full"))
+	fmt.Println(c.TrySend("cpu hot"))
+	_ = c.Close(context.Background())
+	_, err := c.TrySend("late")
+	fmt.Println(errors.Is(err, chanown.ErrClosed))
+	// Output:
+	// true <nil>
+	// false <nil>
+	// true
+}
+
 // The owner hands the channel to the producer that will close it, so that
-// the producer's close is not reported as a close by a non-owner.
+// the producer's close is not a close by a non-owner.
 func ExampleChan_Handoff() {
-	restore := sinktest.Set(custody.NewLogSink(slog.New(slog.DiscardHandler)))
-	defer restore()
-	root := context.Background()
-	ctx := spine.WithRecord(root, spine.NewGoroutine(nil, "handle-order", spine.Caller(0)))
-	producerCtx := spine.WithRecord(root, spine.NewGoroutine(custody.FromContext(ctx), "fetch-lines", spine.Caller(0)))
+	defer custody.Install(printSink{})()
+	ctx := custody.NewContext(context.Background(), "handle-order")
+	producerCtx := custody.NewContext(ctx, "fetch-lines")
 
 	lines := chanown.Make[string](ctx, "order-lines", 1)
 	lines.Handoff(ctx, producerCtx)
-	fmt.Println("owned by", lines.Owner().Name)
 	_ = lines.Send(producerCtx, "apples")
 	_ = lines.Close(producerCtx)
+	fmt.Println("owned by", lines.Owner().Name)
 	// Output:
+	// event chan.made "order-lines" by handle-order
+	// event chan.handoff "order-lines" by handle-order
+	// event chan.closed "order-lines" by fetch-lines
 	// owned by fetch-lines
 }
 
-// With a sink installed, a send after close says who closed the channel and
-// where.
-func ExampleCloseError() {
-	restore := sinktest.Set(custody.NewLogSink(slog.New(slog.DiscardHandler)))
-	defer restore()
-	ctx := spine.WithRecord(context.Background(), spine.NewGoroutine(nil, "checkout", spine.Caller(0)))
+// With a sink installed, a second close says who closed the channel first
+// and where.
+func ExampleChan_Close() {
+	defer custody.Install(printSink{})()
+	ctx := custody.NewContext(context.Background(), "checkout")
 	receipts := chanown.Make[string](ctx, "receipts", 1)
 	_ = receipts.Close(ctx)
 
-	err := receipts.Send(ctx, "r-1")
+	err := receipts.Close(ctx)
 	var ce *chanown.CloseError
 	if errors.As(err, &ce) {
-		fmt.Printf("%s on %q: closed by %s in %s\n", ce.Op, ce.Chan, ce.Closer.Name, ce.CloseSite.Frame().Function)
+		fmt.Printf("%s of %q: first closed by %s in %s\n", ce.Op, ce.Chan, ce.Closer.Name, ce.CloseSite.Frame().Function)
 	}
 	// Output:
-	// send on "receipts": closed by checkout in github.com/custody-go/custody/chanown_test.ExampleCloseError
+	// event chan.made "receipts" by checkout
+	// event chan.closed "receipts" by checkout
+	// event chan.double_close "receipts" by checkout
+	// close of "receipts": first closed by checkout in github.com/custody-go/custody/chanown_test.ExampleChan_Close
 }

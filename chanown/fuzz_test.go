@@ -59,7 +59,7 @@ func FuzzChan(f *testing.F) {
 		done, cancel := context.WithCancel(context.Background())
 		cancel()
 
-		m := &model{capacity: int(in[1] % 4), owner: ids[0]}
+		m := &model{capacity: int(in[1] % 4), owner: ids[0], events: []custody.Kind{}}
 		c := chanown.Make[int](ctxs[0], "fuzz", m.capacity)
 		next := 0
 		for step, op := range in[2:] {

@@ -163,7 +163,11 @@ func (l *leak) write(b *strings.Builder, line func(string, ...any)) {
 		if w.Owner != nil {
 			owner = w.Owner.Name
 		}
-		line("blocked in chanown.%s on %q (cap %d, len %d) for %s, at %s,", opName(w.Op), w.Chan, w.Cap, w.Len, dur(l.at.Sub(w.Since)), w.Site)
+		at := "?" // the caller of Send or Recv, which chanown does not record: it costs more than the wait
+		if f, ok := firstUserFrame(g); ok {
+			at = core.RelFile(f.File) + ":" + strconv.Itoa(f.Line)
+		}
+		line("blocked in chanown.%s on %q (cap %d, len %d) for %s, at %s,", opName(w.Op), w.Chan, w.Cap, w.Len, dur(l.at.Sub(w.Since)), at)
 		line("    owned by %s, made at %s, %s", owner, w.Made, closed)
 	} else if f, ok := firstUserFrame(g); ok {
 		line("blocked in %s at %s:%d", f.Func, core.RelFile(f.File), f.Line)

@@ -1,11 +1,20 @@
 package safemap_test
 
 import (
+	"context"
 	"fmt"
 	"slices"
 
+	"github.com/custody-go/custody"
 	"github.com/custody-go/custody/safemap"
 )
+
+// printSink prints the events the examples cause.
+type printSink struct{}
+
+func (printSink) Emit(_ context.Context, e custody.Event) {
+	fmt.Printf("event %s, key %s\n", e.Kind, e.Object)
+}
 
 func ExampleMap() {
 	var sessions safemap.Map[string, int] // the zero Map is ready to use
@@ -22,6 +31,43 @@ func ExampleMap() {
 	// 1 false
 	// alice 3
 	// alice present after Delete: false
+}
+
+// With a sink installed, a load that finds a stored zero is reported: ok
+// says the key is present, not that its value is useful.
+func ExampleMap_Load() {
+	defer custody.Install(printSink{})()
+	var prices safemap.Map[string, int]
+	prices.Store("sku-1", 1250)
+	prices.Store("sku-2", 0) // a cached miss, stored as a zero by mistake
+
+	for _, sku := range []string{"sku-1", "sku-2"} {
+		cents, ok := prices.Load(sku)
+		fmt.Println(sku, cents, ok)
+	}
+	// Output:
+	// sku-1 1250 true
+	// event map.zero_loaded, key sku-2
+	// sku-2 0 true
+}
+
+// A counter legitimately holds 0: AllowZero, where the map is made, says
+// so. A set's struct{} values need nothing.
+func ExampleMap_AllowZero() {
+	defer custody.Install(printSink{})()
+	var stock safemap.Map[string, int]
+	stock.AllowZero()
+	stock.Store("sku-1", 0)
+	n, ok := stock.Load("sku-1")
+	fmt.Println(n, ok)
+
+	var seen safemap.Map[string, struct{}]
+	seen.Store("order-1", struct{}{})
+	_, ok = seen.Load("order-1")
+	fmt.Println(ok)
+	// Output:
+	// 0 true
+	// true
 }
 
 type Order struct {

@@ -42,6 +42,14 @@ type typeInfo struct {
 	// synced: the type synchronizes itself (see isSynced).
 	synced bool
 	cmp    cmpKind
+	// bare: == on the type is reflexive and never panics (booleans,
+	// integers, strings, pointers, channels, and arrays and structs of
+	// those), so that a Map can store its values as they are; zero is then
+	// the type's zero value in an interface.
+	bare bool
+	zero any
+	// zeroSize: the type's only value is its zero value.
+	zeroSize bool
 
 	kidsOnce sync.Once
 	kids     kids
@@ -77,7 +85,11 @@ func infoOf(t reflect.Type) *typeInfo {
 	if ti, ok := typeInfos.Load(t); ok {
 		return ti.(*typeInfo)
 	}
-	ti := &typeInfo{typ: t, synced: isSynced(t), opaque: isOpaque(t), reach: reaches(t), cmp: cmpOf(t)}
+	ti := &typeInfo{typ: t, synced: isSynced(t), opaque: isOpaque(t), reach: reaches(t), cmp: cmpOf(t),
+		bare: isBare(t), zeroSize: t.Size() == 0}
+	if ti.bare {
+		ti.zero = reflect.Zero(t).Interface()
+	}
 	actual, _ := typeInfos.LoadOrStore(t, ti)
 	return actual.(*typeInfo)
 }
@@ -156,6 +168,27 @@ func reaches(t reflect.Type) bool {
 				return true
 			}
 		}
+	}
+	return false
+}
+
+// isBare computes typeInfo.bare. Floats are not bare (NaN != NaN), nor are
+// interfaces (their dynamic values may not be comparable).
+func isBare(t reflect.Type) bool {
+	switch t.Kind() {
+	case reflect.Bool, reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64,
+		reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64, reflect.Uintptr,
+		reflect.String, reflect.Pointer, reflect.UnsafePointer, reflect.Chan:
+		return true
+	case reflect.Array:
+		return isBare(t.Elem())
+	case reflect.Struct:
+		for f := range t.Fields() {
+			if !isBare(f.Type) {
+				return false
+			}
+		}
+		return true
 	}
 	return false
 }

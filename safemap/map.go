@@ -5,124 +5,65 @@ import (
 	"sync"
 	"sync/atomic"
 
-	"github.com/custody-go/custody"
 	"github.com/custody-go/custody/internal/core"
 	"github.com/custody-go/custody/internal/spine"
 )
 
 // Map is a [sync.Map] with typed keys and values that remembers what was
-// stored. In [core.Observe] and [core.Verify] modes it reports a load
-// that returns ok == true with a zero value ([custody.MapZeroLoaded]); in
-// verify mode also a stored value that was changed in place afterwards
-// ([custody.MapMutatedAfterStore]), naming the site of the store as well as
-// the operation's. With custody off it is a sync.Map and nothing more. See
-// the package documentation for what each mode checks.
-//
-// Like sync.Map, the Map type is specialized. Most code should use a plain Go
-// map instead, with a [sync.Mutex] or [sync.RWMutex], for better type safety
-// and to make it easier to maintain other invariants along with the map
-// content: a plain map is also the better choice when values are updated
-// often, when several keys must change together, or when the map needs a
-// cheap, exact length. Map is optimized for the two cases sync.Map is: (1)
-// when the entry for a given key is only ever written once but read many
-// times, as in caches that only grow, or (2) when multiple goroutines read,
-// write, and overwrite entries for disjoint sets of keys.
-//
-// The zero Map is empty and ready for use. A Map must not be copied after
-// first use; go vet reports copies. As with sync.Map, a key of interface type
-// whose dynamic type is not comparable makes the operation panic (a runtime
-// error: the key cannot be hashed). Map is safe for concurrent use by
-// multiple goroutines, and its methods make the same memory-model promises
-// as sync.Map's.
-//
-// A value stored in a Map is shared with every goroutine that loads it. If it
-// holds a pointer, a slice or a map, changing what that reaches in place is
-// a data race with every reader; replace the value instead, with
-// [Map.Update], [Map.CompareAndSwap] or [Map.Store]. In verify mode Map
-// fingerprints what each stored value reaches and checks it again on every
-// later operation on the key and in [CheckAll], so that such a change is
-// reported even when the race detector misses the interleaving. Values that
-// synchronize themselves — a pointer to a struct with a sync.Mutex or a
-// sync/atomic field, a net.Conn, a *slog.Logger, a protobuf message, a
-// time.Location — are not looked into (see the package documentation).
-//
-// Cost, measured against a sync.Map doing the same work with a type
-// assertion (BenchmarkLoad, BenchmarkStore and their Pointer variants, with
-// benchratio on a noisy 2-core machine, where single runs stray by a third):
-// with custody off, Load costs about one atomic load more (1.0–1.1×) and
-// allocates nothing; Store costs about the same for a non-pointer value
-// (1.0×; 1.6× in one noisy run), whose box replaces sync.Map's interface
-// conversion, and one 8-byte allocation more (about +30%) for a pointer.
-// In observe mode, which fingerprints nothing, Load costs 1.1–1.2× and
-// Store 1.3–1.9×, whatever the value reaches. In verify mode Load costs 1.1×, or 3.5–5× for a small struct
-// behind a pointer, whose fingerprint is checked; Store 1.3–1.7×, or 8–14×
-// for such a struct, which is fingerprinted, as is the value it replaces,
-// and whose store site is recorded.
+// stored. Like sync.Map it is specialized: most code should use a plain map
+// with a [sync.Mutex]. The zero Map is empty and ready for use; a Map must
+// not be copied after first use. It is safe for concurrent use and makes
+// sync.Map's memory-model promises. A key whose dynamic type is not
+// comparable makes an operation panic, as with sync.Map. A stored value is
+// shared with every goroutine that loads it: replace it ([Map.Update]),
+// never change in place what it points to.
 type Map[K comparable, V any] struct {
-	m sync.Map // K -> *plain[V] or *entry[V]
+	m sync.Map // K -> V, *plain[V] or *entry[V]: see verify.go
 
 	info   atomic.Pointer[typeInfo] // V's, cached
-	listed atomic.Bool              // in the CheckAll list
+	zeroOK atomic.Bool              // AllowZero was called
+	listed atomic.Bool              // in mapcheck's list
 }
 
-// Load returns the value stored in the map for a key, or the zero value if
-// no value is present. The ok result indicates whether value was found in
-// the map; it does not say that value is useful: a zero value may have been
-// stored. In observe and verify modes a load with ok == true of a zero value
-// is reported as [custody.MapZeroLoaded], in verify mode with the site that
-// stored it; in verify mode Load also checks a value that reaches mutable
-// memory for changes since it was stored.
+// AllowZero says that zero values are legitimate in m, as in a counter that
+// may hold 0: loading or storing one is not reported. Call it where m is
+// made, before m is used; it cannot be undone.
+func (m *Map[K, V]) AllowZero() { m.zeroOK.Store(true) }
+
+// Load returns the value stored for key and whether one was; ok does not
+// say that value is useful, as a zero value may have been stored. In
+// observe and verify modes a zero value loaded with ok == true is reported
+// as [custody.MapZeroLoaded].
 func (m *Map[K, V]) Load(key K) (value V, ok bool) {
 	x, ok := m.m.Load(key)
-	p, isPlain := x.(*plain[V])
-	mode := spine.Mode()
-	if isPlain && mode == core.Off {
-		return p.v, true // the common off path: one type check, one atomic load
-	}
-	if !ok {
-		return value, false
-	}
-	if isPlain {
-		m.inspect(key, x, mode, zeroLoad, 2)
-		return p.v, true
-	}
-	e := x.(*entry[V])
-	if mode != core.Off && e.rec.onLoad(mode) {
+	if mode := spine.Mode(); mode != core.Off && needsLook[V](x) { // not for a bare value, nor for none
 		m.inspect(key, x, mode, zeroLoad, 2)
 	}
-	return e.v, true
+	return valueOf[V](x), ok
 }
 
-// Store sets the value for a key.
+// Store sets the value for key.
 func (m *Map[K, V]) Store(key K, value V) {
 	if mode := spine.Mode(); mode != core.Off {
 		m.swap(key, value, mode, 0, 2)
 		return
 	}
-	m.m.Store(key, &plain[V]{v: value})
+	m.m.Store(key, m.box(value, core.Off, 0))
 }
 
-// Clear deletes all the entries, resulting in an empty Map.
+// Clear deletes all the entries.
 func (m *Map[K, V]) Clear() {
 	if spine.Mode() == core.Verify {
 		// Check the values before they go; not atomic with the Clear, as
 		// no check of a concurrent write could be.
-		site, stack := spine.Caller(1), spine.Callers(1)
-		m.m.Range(func(k, x any) bool {
-			if m.mutated(x) {
-				key, _ := k.(K)
-				emit(custody.MapMutatedAfterStore, key, site, stack, recordOf[V](x), true)
-			}
-			return true
-		})
+		m.checkAll(spine.Caller(1), spine.Callers(1), nil)
 	}
 	m.m.Clear()
 }
 
-// LoadOrStore returns the existing value for the key if present. Otherwise,
-// it stores and returns the given value. The loaded result is true if the
-// value was loaded, false if stored. A loaded zero value is reported as
-// [Map.Load] reports it.
+// LoadOrStore returns the value stored for key and true if there is one;
+// otherwise it stores value and returns it and false. A loaded zero value
+// is reported as [Map.Load] reports it.
 func (m *Map[K, V]) LoadOrStore(key K, value V) (actual V, loaded bool) {
 	mode := spine.Mode()
 	x, loaded := m.m.Load(key) // spares the box when the key is present
@@ -141,9 +82,8 @@ func (m *Map[K, V]) LoadOrStore(key K, value V) (actual V, loaded bool) {
 	return valueOf[V](x), true
 }
 
-// LoadAndDelete deletes the value for a key, returning the previous value if
-// any. The loaded result reports whether the key was present. A loaded zero
-// value is reported as [Map.Load] reports it.
+// LoadAndDelete deletes the value for key, returning it and whether there
+// was one. A loaded zero value is reported as [Map.Load] reports it.
 func (m *Map[K, V]) LoadAndDelete(key K) (value V, loaded bool) {
 	mode := spine.Mode()
 	x, loaded := m.m.LoadAndDelete(key)
@@ -156,10 +96,8 @@ func (m *Map[K, V]) LoadAndDelete(key K) (value V, loaded bool) {
 	return valueOf[V](x), true
 }
 
-// Delete deletes the value for a key. If the key is not in the map, Delete
-// does nothing. Once Delete returns, Load of the key returns ok == false
-// until the key is stored again, and a Range that starts afterwards does not
-// visit it.
+// Delete deletes the value for key: once it returns, Load of key reports
+// ok == false until key is stored again.
 func (m *Map[K, V]) Delete(key K) {
 	mode := spine.Mode()
 	if mode != core.Verify {
@@ -171,17 +109,13 @@ func (m *Map[K, V]) Delete(key K) {
 	}
 }
 
-// Swap swaps the value for a key and returns the previous value if any. The
-// loaded result reports whether the key was present. A loaded zero value is
-// reported as [Map.Load] reports it.
+// Swap stores value for key and returns the previous value and whether
+// there was one. A loaded zero value is reported as [Map.Load] reports it.
 func (m *Map[K, V]) Swap(key K, value V) (previous V, loaded bool) {
 	mode := spine.Mode()
 	if mode == core.Off {
-		x, loaded := m.m.Swap(key, &plain[V]{v: value})
-		if !loaded {
-			return previous, false
-		}
-		return valueOf[V](x), true
+		x, loaded := m.m.Swap(key, m.box(value, core.Off, 0))
+		return valueOf[V](x), loaded
 	}
 	return m.swap(key, value, mode, zeroLoad, 2)
 }
@@ -201,10 +135,9 @@ func (m *Map[K, V]) swap(key K, value V, mode core.Mode, what inspection, skip i
 	return previous, loaded
 }
 
-// CompareAndSwap swaps the old and new values for key if the value stored in
-// the map is equal to old, as == compares them. It panics if old is not
-// comparable (its type, or for an interface its dynamic type), even when key
-// is absent.
+// CompareAndSwap stores new for key if its value == old, and reports
+// whether it did. It panics if old is not comparable, even when key is
+// absent.
 func (m *Map[K, V]) CompareAndSwap(key K, old, new V) (swapped bool) {
 	mode := spine.Mode()
 	m.mustCompare("CompareAndSwap", old)
@@ -234,12 +167,9 @@ func (m *Map[K, V]) CompareAndSwap(key K, old, new V) (swapped bool) {
 	}
 }
 
-// CompareAndDelete deletes the entry for key if its value is equal to old, as
-// == compares them. It panics if old is not comparable (its type, or for an
-// interface its dynamic type), even when key is absent.
-//
-// If there is no current value for key in the map, CompareAndDelete returns
-// false (even if old is the zero value).
+// CompareAndDelete deletes key if its value == old, and reports whether it
+// did (not if key is absent, even for a zero old). It panics if old is not
+// comparable, even when key is absent.
 func (m *Map[K, V]) CompareAndDelete(key K, old V) (deleted bool) {
 	mode := spine.Mode()
 	m.mustCompare("CompareAndDelete", old)
@@ -265,10 +195,10 @@ func (m *Map[K, V]) mustCompare(op string, old V) {
 	ti := m.typeInfo()
 	switch ti.cmp {
 	case cmpNever:
-		panic("safemap: " + op + " of values of type " + ti.typ.String() + ", which is not comparable")
+		panic("safemap: " + op + " called on a map of " + ti.typ.String() + " values, which are not comparable")
 	case cmpDynamic:
 		if v := reflect.ValueOf(&old).Elem(); !v.Comparable() {
-			panic("safemap: " + op + " of an old value that is not comparable: " + dynamicType(v))
+			panic("safemap: " + op + " called with an old value that is not comparable (" + dynamicType(v) + ")")
 		}
 	}
 }
@@ -281,35 +211,20 @@ func dynamicType(v reflect.Value) string {
 	return v.Type().String()
 }
 
-// Update sets the value for key to what fn returns, atomically: fn gets the
-// current value and whether the key was present, and returns the new value
-// and whether to keep it. If keep is false the key is deleted (or stays
-// absent). Update returns the value it stored and true, or the zero value
-// and false when fn did not keep one.
-//
-// Update is the safe replacement for loading a pointer and changing what it
-// points to: fn must return a new value (a copy with the change), never
-// change old in place, which other goroutines may be reading. In verify mode
-// Update reports a value fn changed in place as [custody.MapMutatedAfterStore].
-//
-// Update works for any V: it compares boxes, not values. Under contention fn
-// may be called more than once, each time with the value then current, until
-// the value fn saw is still in place when Update stores fn's result; another
-// goroutine's successful write is what makes fn run again. fn must therefore
-// have no side effects and must not block; it must not write key in m
-// itself, or it runs again forever. If fn panics, the map is unchanged and
-// the panic goes on. Update panics if fn is nil.
+// Update atomically sets the value for key to what fn returns given the
+// current value, or deletes key if fn returns keep false, and returns what
+// it stored and whether it kept it. fn must return a new value, never
+// change old in place; it may run more than once under contention, so it
+// must have no side effects, not block and not write key in m. If fn
+// panics, m is unchanged. Update panics if fn is nil.
 func (m *Map[K, V]) Update(key K, fn func(old V, loaded bool) (v V, keep bool)) (v V, kept bool) {
 	if fn == nil {
-		panic("safemap: Update with a nil fn")
+		panic("safemap: Update called with a nil function")
 	}
 	mode := spine.Mode()
 	for {
 		x, loaded := m.m.Load(key)
-		var old V
-		if loaded {
-			old = valueOf[V](x)
-		}
+		old := valueOf[V](x)
 		nv, keep := fn(old, loaded)
 		if loaded && mode == core.Verify && needsLook[V](x) {
 			m.inspect(key, x, mode, 0, 2) // also finds old changed by fn
@@ -341,21 +256,12 @@ func (m *Map[K, V]) Update(key K, fn func(old V, loaded bool) (v V, keep bool)) 
 	}
 }
 
-// Range calls f sequentially for each key and value present in the map. If
-// f returns false, range stops the iteration.
-//
-// Range does not necessarily correspond to any consistent snapshot of the
-// Map's contents: no key will be visited more than once, but if the value for
-// any key is stored or deleted concurrently (including by f), Range may
-// reflect any mapping for that key from any point during the Range call.
-// Range does not block other methods on the receiver; even f itself may call
-// any method on m. Range panics if f is nil.
-//
-// Range may be O(N) with the number of elements in the map even if f returns
-// false after a constant number of calls.
+// Range calls f for each key and value in the map until f returns false.
+// As with sync.Map, it is no consistent snapshot, but visits no key twice,
+// and f may call any method of m. Range panics if f is nil.
 func (m *Map[K, V]) Range(f func(key K, value V) bool) {
 	if f == nil {
-		panic("safemap: Range with a nil f")
+		panic("safemap: Range called with a nil function")
 	}
 	if spine.Mode() != core.Verify {
 		m.m.Range(func(k, x any) bool {
@@ -367,21 +273,14 @@ func (m *Map[K, V]) Range(f func(key K, value V) bool) {
 	site, stack := spine.Caller(1), spine.Callers(1)
 	m.m.Range(func(k, x any) bool {
 		key, _ := k.(K)
-		if m.mutated(x) {
-			emit(custody.MapMutatedAfterStore, key, site, stack, recordOf[V](x), true)
-		}
+		m.checkOne(key, x, site, stack, nil)
 		return f(key, valueOf[V](x))
 	})
 }
 
-// Len returns the number of keys in the map by counting them with Range, in
-// O(N) time. With no concurrent writers it is exact. With concurrent
-// writers it counts every key present for the whole call and no key absent
-// for the whole call: the result lies between the number of keys present
-// throughout the call and the number of distinct keys present at some time
-// during it. Keys stored or deleted during the call may or may not be
-// counted, so the result may exceed the number of keys present at any one
-// time: a key deleted and another stored meanwhile may both count.
+// Len counts the keys in O(N) time: exactly with no concurrent writers,
+// else between the keys present throughout the call and those present at
+// some time during it.
 func (m *Map[K, V]) Len() int {
 	n := 0
 	m.m.Range(func(_, _ any) bool {

@@ -187,7 +187,7 @@ var mapOps = [...]mapOp{
 type mapCall struct {
 	op      mapOp
 	k, v, w string
-	mode    int // index in benchModes, for TestMixedModesMatchMutexMap
+	mode    int // index in modeSinks, for TestMixedModesMatchMutexMap
 }
 
 // appendOrDrop is Update's fn in the calls: it appends w to the value, or
@@ -251,7 +251,7 @@ func (mapCall) Generate(r *rand.Rand, _ int) reflect.Value {
 	return reflect.ValueOf(mapCall{
 		op: mapOps[r.Intn(len(mapOps))],
 		k:  randValue(r), v: randValue(r), w: randValue(r),
-		mode: r.Intn(len(benchModes)),
+		mode: r.Intn(len(modeSinks)),
 	})
 }
 
@@ -291,7 +291,7 @@ func TestMixedModesMatchMutexMap(t *testing.T) {
 		m := new(safemap.Map[string, string])
 		var results []mapResult
 		for _, c := range calls {
-			restore := sinktest.Set(benchModes[c.mode].sink)
+			restore := sinktest.Set(modeSinks[c.mode].sink)
 			v, ok := c.apply(m)
 			restore()
 			results = append(results, mapResult{v, ok})

@@ -1,5 +1,7 @@
-// Package waits records the chanown operations that owned goroutines are
-// blocked in, so that the oracle can say what a leaked goroutine waits for.
+// Package waits records the chanown operations that goroutines with a
+// record are blocked in, so that the oracle can say what a leaked goroutine
+// waits for. Recording and removing a wait allocates nothing once the
+// goroutine's shard has seen a wait before.
 package waits
 
 import (
@@ -15,11 +17,10 @@ import (
 //	blocked in chanown.Send on "payment-results" (cap 1, len 1),
 //	    owned by TestHandlePayment, made at payment/handler.go:28, never closed
 type Wait struct {
-	// Op is "send" or "recv".
-	Op string
-	// Site is where the blocked operation was called, Since when it started
-	// to wait.
-	Site  custody.Site
+	// Op is "send" or "recv"; Since is when it started to wait. Where it
+	// was called is not recorded (it would cost more than the wait): the
+	// goroutine's stack shows it.
+	Op    string
 	Since time.Time
 	// Chan, Cap, Len, Owner, Made and Closed describe the channel as it is
 	// when Of is called.
@@ -31,57 +32,96 @@ type Wait struct {
 	Closed bool
 }
 
-// An Entry is one blocked operation. Wait describes it, or reports false
-// once its channel is gone.
-type Entry interface {
-	Wait() (Wait, bool)
+// A Chan describes the channel an operation waits on: it fills in the
+// channel's fields of w, or reports false once the channel is gone. It
+// should hold the channel weakly, so that the goroutineleak profile still
+// sees a goroutine blocked forever on a channel nothing else references;
+// and be pointer-shaped, so that storing it allocates nothing.
+type Chan interface {
+	Describe(w *Wait) bool
 }
 
-// waiters maps the record of a goroutine blocked in an operation to the
-// *list of its blocked operations: one, unless several goroutines share the
-// record. Entries exist only while an operation is blocked, and should
-// point to their channel weakly, so that the goroutineleak profile still
-// sees a goroutine blocked forever on a channel nothing else references.
-var waiters sync.Map // *custody.Goroutine -> *list
-
-// A list holds the operations blocked with one record, oldest first.
-type list struct {
-	mu sync.Mutex
-	ws []Entry
-	// gone is set when the list, emptied, leaves waiters; an Add that finds
-	// it set stores a new list.
-	gone bool
+// A Handle is what Add returns, to end the wait with.
+type Handle struct {
+	g   *custody.Goroutine
+	seq uint64
 }
 
-// Add records w as blocked with the record g until the returned function is
-// called.
-func Add(g *custody.Goroutine, w Entry) (done func()) {
-	for {
-		v, ok := waiters.Load(g)
-		if !ok {
-			v, _ = waiters.LoadOrStore(g, &list{})
-		}
-		l := v.(*list)
-		l.mu.Lock()
-		if !l.gone {
-			l.ws = append(l.ws, w)
-			l.mu.Unlock()
-			return func() { l.remove(g, w) }
-		}
-		l.mu.Unlock()
+// entry is one blocked operation.
+type entry struct {
+	seq   uint64
+	op    string
+	since time.Duration // since epoch, by the monotonic clock: one clock read, where time.Now makes two
+	c     Chan
+}
+
+// epoch is the origin of entry.since. Durations since it are measured by
+// the clock of the synctest bubble they are read in, if any: Of reports how
+// long an operation has waited correctly when it runs in the same bubble as
+// the operation, or outside bubbles as the operation did.
+var epoch = time.Now()
+
+// shards spread the records over locks: the operations of one record take
+// one lock, those of distinct records usually distinct ones.
+const shards = 32
+
+type shard struct {
+	mu  sync.Mutex
+	seq uint64
+	// waits maps a record to its blocked operations, oldest first: one,
+	// unless several goroutines share the record. Records leave the map
+	// when their last wait ends.
+	waits map[*custody.Goroutine][]entry
+	// free holds emptied slices for reuse, so that a record's next wait
+	// allocates nothing.
+	free [][]entry
+	_    [64]byte // keeps neighbouring shards' locks off one cache line
+}
+
+var table [shards]shard
+
+func shardOf(g *custody.Goroutine) *shard { return &table[g.ID%shards] }
+
+// Add records that the goroutine with record g is blocked in op ("send" or
+// "recv") on c, until Remove is called on the result.
+func Add(g *custody.Goroutine, op string, c Chan) Handle {
+	now := time.Since(epoch)
+	s := shardOf(g)
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.waits == nil {
+		s.waits = map[*custody.Goroutine][]entry{}
 	}
+	s.seq++
+	ws, ok := s.waits[g]
+	if !ok && len(s.free) > 0 {
+		ws, s.free = s.free[len(s.free)-1], s.free[:len(s.free)-1]
+	}
+	s.waits[g] = append(ws, entry{seq: s.seq, op: op, since: now, c: c})
+	return Handle{g: g, seq: s.seq}
 }
 
-// remove removes w from l, and l from waiters under g once it is empty.
-func (l *list) remove(g *custody.Goroutine, w Entry) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	if i := slices.Index(l.ws, w); i >= 0 {
-		l.ws = slices.Delete(l.ws, i, i+1)
+// maxFree bounds the emptied slices a shard keeps.
+const maxFree = 8
+
+// Remove ends the wait h was returned for.
+func (h Handle) Remove() {
+	s := shardOf(h.g)
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	ws := s.waits[h.g]
+	i := slices.IndexFunc(ws, func(e entry) bool { return e.seq == h.seq })
+	if i < 0 {
+		return
 	}
-	if len(l.ws) == 0 {
-		l.gone = true
-		waiters.CompareAndDelete(g, l)
+	ws = slices.Delete(ws, i, i+1)
+	if len(ws) > 0 {
+		s.waits[h.g] = ws
+		return
+	}
+	delete(s.waits, h.g)
+	if len(s.free) < maxFree {
+		s.free = append(s.free, ws[:0])
 	}
 }
 
@@ -89,16 +129,15 @@ func (l *list) remove(g *custody.Goroutine, w Entry) {
 // if any: the latest to block, of those still blocked, when several
 // goroutines share the record.
 func Of(g *custody.Goroutine) (Wait, bool) {
-	v, ok := waiters.Load(g)
-	if !ok {
-		return Wait{}, false
-	}
-	l := v.(*list)
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	for _, w := range slices.Backward(l.ws) {
-		if wt, ok := w.Wait(); ok {
-			return wt, true
+	s := shardOf(g)
+	s.mu.Lock()
+	ws := slices.Clone(s.waits[g])
+	s.mu.Unlock()
+	now, at := time.Now(), time.Since(epoch)
+	for _, e := range slices.Backward(ws) {
+		w := Wait{Op: e.op, Since: now.Add(e.since - at)}
+		if e.c.Describe(&w) {
+			return w, true
 		}
 	}
 	return Wait{}, false

@@ -21,6 +21,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"runtime"
 	"slices"
 	"strings"
 	"testing"
@@ -75,8 +76,7 @@ func TestJaeger(t *testing.T) {
 	// goroutines under it: quote starts price, which ignores the request's
 	// cancellation for a while, closes a channel twice and waits; a group
 	// member panics.
-	handler := spine.NewGoroutine(nil, "handler", spine.Caller(0))
-	reqCtx, request := tp.Tracer("e2e").Start(custody.NewContext(ctx, handler), "GET /quote")
+	reqCtx, request := tp.Tracer("e2e").Start(custody.NewContext(ctx, "handler"), "GET /quote")
 	reqCtx, cancel := context.WithCancel(reqCtx)
 	quoteLine := line() + 1
 	safego.Go(reqCtx, "quote", func(ctx context.Context) {
@@ -152,7 +152,10 @@ func TestJaeger(t *testing.T) {
 }
 
 // line returns the line that calls it.
-func line() int { return spine.Caller(1).Line() }
+func line() int {
+	_, _, n, _ := runtime.Caller(1)
+	return n
+}
 
 // waitForExits waits, at most ten seconds, for every owned goroutine to
 // have exited, as the bridge's own goroutine count says.

@@ -14,6 +14,7 @@ type config struct {
 	tracerProvider trace.TracerProvider
 	meterProvider  metric.MeterProvider
 	cancelGrace    time.Duration
+	rootSpans      bool
 }
 
 // An Option configures [Install].
@@ -74,4 +75,13 @@ func WithCancelGrace(d time.Duration) Option {
 		panic("otelbridge: WithCancelGrace(" + d.String() + "): the grace must be positive")
 	}
 	return optionFunc(func(c *config) { c.cancelGrace = d })
+}
+
+// WithRootSpans gives every owned goroutine a span, as the tracer
+// provider's sampler decides, a root span when its context holds none.
+// Without it a goroutine gets a span only when its context holds a span that
+// is recording: goroutines follow the traces of their requests and start
+// none of their own.
+func WithRootSpans() Option {
+	return optionFunc(func(c *config) { c.rootSpans = true })
 }

@@ -33,8 +33,8 @@ func TestGlobalProviders(t *testing.T) {
 	tp, mp := otel.GetTracerProvider(), otel.GetMeterProvider()
 
 	for _, opts := range [][]otelbridge.Option{
-		nil,
-		{otelbridge.WithTracerProvider(nil), otelbridge.WithMeterProvider(nil), nil},
+		{otelbridge.WithRootSpans()},
+		{otelbridge.WithTracerProvider(nil), otelbridge.WithMeterProvider(nil), nil, otelbridge.WithRootSpans()},
 	} {
 		uninstall := otelbridge.Install(opts...)
 		ctx, g := spawn(t.Context(), "worker")
@@ -51,7 +51,7 @@ func TestGlobalProviders(t *testing.T) {
 }
 
 func TestGoroutineContextString(t *testing.T) {
-	install(t)
+	install(t, otelbridge.WithRootSpans())
 	g := spine.NewGoroutine(nil, "worker", spine.Caller(0))
 	ctx := spine.Start(core.Load(), t.Context(), g)
 	assert.Contains(t, ctx.(interface{ String() string }).String(), `.WithValue(otelbridge, "worker" (custody `)

@@ -99,7 +99,7 @@ func TestSafegoSpans(t *testing.T) {
 
 func TestSafegoPanic(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		tel := install(t)
+		tel := install(t, otelbridge.WithRootSpans()) // the test's context holds no span
 		// The oracle keeps the panic from crashing the test binary (verify
 		// mode) and lets it pass as an expected finding.
 		ctx := oracle.Check(t, oracle.Allow(custody.GoroutinePanicked))
@@ -188,7 +188,7 @@ func TestPanicFlushedBeforeCrash(t *testing.T) {
 	if os.Getenv("OTELBRIDGE_CRASH") == "1" {
 		exp := &printExporter{}
 		tp := sdktrace.NewTracerProvider(sdktrace.WithBatcher(exp, sdktrace.WithBatchTimeout(time.Hour)))
-		otelbridge.Install(otelbridge.WithTracerProvider(tp))
+		otelbridge.Install(otelbridge.WithTracerProvider(tp), otelbridge.WithRootSpans())
 		safego.Go(context.Background(), "doomed", func(context.Context) { panic("boom") })
 		time.Sleep(time.Minute) // the panic ends the process first
 		return

@@ -3,7 +3,6 @@ package otelbridge
 import (
 	"context"
 	"fmt"
-	"reflect"
 	"sync"
 	"time"
 
@@ -47,9 +46,11 @@ func newSink(opts ...Option) *sink {
 			trace.WithInstrumentationVersion(Version),
 			trace.WithSchemaURL(semconv.SchemaURL)),
 		grace:         c.cancelGrace,
+		rootSpans:     c.rootSpans,
 		goroutineOpts: newOptsCache(goroutineNameKey),
 		chanOpts:      newOptsCache(chanNameKey),
 	}
+	s.key = spine.LocalKey{Sink: s}
 	s.inst, s.countReg = newInstruments(c.meterProvider.Meter(ScopeName,
 		metric.WithInstrumentationVersion(Version),
 		metric.WithSchemaURL(semconv.SchemaURL)), s.goroutineOpts)
@@ -62,6 +63,8 @@ type sink struct {
 	inst          *instruments
 	countReg      metric.Registration // the goroutine count's callback; nil if refused
 	grace         time.Duration
+	rootSpans     bool       // a span for every goroutine, as the sampler decides
+	key           any        // spine.LocalKey{s}, boxed once: the context key of its owned layers
 	goroutineOpts *optsCache // by goroutine name
 	chanOpts      *optsCache // by channel name
 
@@ -76,7 +79,7 @@ type forceFlusher interface {
 	ForceFlush(context.Context) error
 }
 
-// owned is what the bridge keeps for an owned goroutine while it runs: its
+// owned is what the bridge keeps for an owned goroutine that has a span: its
 // record, its span and its measurement options. It is also the outermost
 // layer of the context the goroutine runs with, wrapping the context that
 // holds the span, so that the state and the layer that carries it are one
@@ -84,41 +87,33 @@ type forceFlusher interface {
 type owned struct {
 	context.Context // holds span
 
+	s    *sink
 	g    *custody.Goroutine
 	span trace.Span
 	opts *measureOpts
 }
 
-type ownedKey struct{}
-
-// Value returns o for the bridge's key, and asks the context it wraps for
-// any other. It tests the key's type rather than comparing interfaces,
-// which would call into the runtime: ownedFrom runs at the end of every
-// owned goroutine, on a stack with little room left.
+// Value returns o for its sink's key, and asks the context it wraps for any
+// other. It tests the key's type rather than comparing interfaces, which
+// would call into the runtime: ownedFrom runs at the end of every owned
+// goroutine, on a stack with little room left.
 func (o *owned) Value(key any) any {
-	if _, ok := key.(ownedKey); ok {
+	if k, ok := key.(spine.LocalKey); ok && k.Sink == any(o.s) {
 		return o
 	}
 	return o.Context.Value(key)
 }
 
 // String describes the context as the context package's own do.
-func (o *owned) String() string {
-	name := reflect.TypeOf(o.Context).String()
-	if s, ok := o.Context.(fmt.Stringer); ok {
-		name = s.String()
-	}
-	return name + ".WithValue(otelbridge, " + o.g.String() + ")"
-}
+func (o *owned) String() string { return spine.ContextString(o.Context, "otelbridge", o.g) }
 
-// ownedFrom returns what GoroutineContext stored in ctx for g, or nil when
-// this bridge did not start g's span (it was installed later, or another
-// sink made ctx).
-func ownedFrom(ctx context.Context, g *custody.Goroutine) *owned {
+// ownedFrom returns what StartGoroutine stored in ctx for g, or nil when it
+// started no span for g.
+func (s *sink) ownedFrom(ctx context.Context, g *custody.Goroutine) *owned {
 	if g == nil {
 		return nil
 	}
-	o, _ := ctx.Value(ownedKey{}).(*owned)
+	o, _ := ctx.Value(s.key).(*owned)
 	if o == nil || o.g != g {
 		return nil
 	}
@@ -140,9 +135,10 @@ func (s *sink) unregister() {
 // custody's default of one second.
 func (s *sink) CancelGrace() time.Duration { return s.grace }
 
-// StartGoroutine starts the span of the owned goroutine g as a child of the
-// span in ctx, counts g as running, and returns ctx with the span in it.
-// safego calls it before it starts g.
+// StartGoroutine counts the owned goroutine g as running and, if the span
+// in ctx is recording (or, with WithRootSpans, whatever ctx holds), starts
+// g's span as its child and returns ctx with the span in it; otherwise it
+// returns ctx as it is. safego calls it before it starts g.
 func (s *sink) StartGoroutine(ctx context.Context, g *custody.Goroutine) context.Context {
 	if g == nil {
 		return ctx
@@ -150,45 +146,62 @@ func (s *sink) StartGoroutine(ctx context.Context, g *custody.Goroutine) context
 	if ctx == nil {
 		ctx = context.Background()
 	}
+	opts := s.goroutineOpts.get(g.Name)
+	opts.live.Add(1)
+	if !s.rootSpans && !trace.SpanFromContext(ctx).IsRecording() {
+		return ctx // no span: the trace is not recorded, or there is none
+	}
 	ctx, span := s.tracer.Start(ctx, g.Name)
 	if span.IsRecording() {
 		span.SetAttributes(goroutineAttrs(g)...)
 	}
-	o := &owned{Context: ctx, g: g, span: span, opts: s.goroutineOpts.get(g.Name)}
-	o.opts.live.Add(1)
-	return o
+	return &owned{Context: ctx, s: s, g: g, span: span, opts: opts}
+}
+
+// GoroutineFailed records err, which the owned goroutine g returned, on its
+// span, and sets the span's status to Error.
+func (s *sink) GoroutineFailed(ctx context.Context, g *custody.Goroutine, err error) {
+	o := s.ownedFrom(ctx, g)
+	if o == nil || !o.span.IsRecording() {
+		return
+	}
+	o.span.RecordError(err)
+	o.span.SetStatus(codes.Error, err.Error())
 }
 
 // Emit turns e into span events and measurements. ctx is the operation's
 // context: for goroutine kinds the owned goroutine's own, which holds its
 // span.
-func (s *sink) Emit(ctx context.Context, e custody.Event) {
+func (s *sink) Emit(ctx context.Context, e custody.Event) { s.EmitEvent(ctx, &e) }
+
+// EmitEvent is Emit, with the event by pointer: spine delivers that way.
+func (s *sink) EmitEvent(ctx context.Context, e *custody.Event) {
 	if ctx == nil {
 		ctx = context.Background()
 	}
 	switch e.Kind {
 	case custody.GoroutineContextDone:
-		s.contextDone(ctx, &e)
+		s.contextDone(ctx, e)
 	case custody.GoroutineIgnoredCancel:
-		s.ignoredCancel(ctx, &e)
+		s.ignoredCancel(ctx, e)
 	case custody.GoroutinePanicked:
-		s.panicked(ctx, &e)
+		s.panicked(ctx, e)
 	case custody.GoroutineExited:
-		s.exited(ctx, &e)
+		s.exited(ctx, e)
 	case custody.ChanClosed, custody.ChanHandoff:
-		s.chanEvent(ctx, &e, nil)
+		s.chanEvent(ctx, e, nil)
 	case custody.ChanSendAfterClose:
-		s.chanEvent(ctx, &e, s.inst.sendsAfterClose)
+		s.chanEvent(ctx, e, s.inst.sendsAfterClose)
 	case custody.ChanDoubleClose:
-		s.chanEvent(ctx, &e, s.inst.doubleCloses)
+		s.chanEvent(ctx, e, s.inst.doubleCloses)
 	case custody.ChanCloseByNonOwner:
-		s.chanEvent(ctx, &e, s.inst.nonOwnerCloses)
+		s.chanEvent(ctx, e, s.inst.nonOwnerCloses)
 	case custody.MapZeroStored:
-		s.mapEvent(ctx, &e, nil)
+		s.mapEvent(ctx, e, nil)
 	case custody.MapZeroLoaded:
-		s.mapEvent(ctx, &e, s.inst.zeroLoads)
+		s.mapEvent(ctx, e, s.inst.zeroLoads)
 	case custody.MapMutatedAfterStore:
-		s.mapEvent(ctx, &e, s.inst.mutationsAfterStore)
+		s.mapEvent(ctx, e, s.inst.mutationsAfterStore)
 	}
 }
 
@@ -205,7 +218,7 @@ func (s *sink) goroutineOptsFor(o *owned, g *custody.Goroutine) []metric.AddOpti
 }
 
 func (s *sink) contextDone(ctx context.Context, e *custody.Event) {
-	o := ownedFrom(ctx, e.Goroutine)
+	o := s.ownedFrom(ctx, e.Goroutine)
 	if o == nil || !o.span.IsRecording() {
 		return
 	}
@@ -218,7 +231,7 @@ func (s *sink) contextDone(ctx context.Context, e *custody.Event) {
 }
 
 func (s *sink) ignoredCancel(ctx context.Context, e *custody.Event) {
-	o := ownedFrom(ctx, e.Goroutine)
+	o := s.ownedFrom(ctx, e.Goroutine)
 	s.inst.ignoredCancels.Add(ctx, 1, s.goroutineOptsFor(o, e.Goroutine)...)
 	if o == nil || !o.span.IsRecording() {
 		return
@@ -228,7 +241,7 @@ func (s *sink) ignoredCancel(ctx context.Context, e *custody.Event) {
 }
 
 func (s *sink) panicked(ctx context.Context, e *custody.Event) {
-	o := ownedFrom(ctx, e.Goroutine)
+	o := s.ownedFrom(ctx, e.Goroutine)
 	s.inst.panics.Add(ctx, 1, s.goroutineOptsFor(o, e.Goroutine)...)
 	if o == nil || !o.span.IsRecording() {
 		return
@@ -246,11 +259,14 @@ func (s *sink) panicked(ctx context.Context, e *custody.Event) {
 // the rare work out of line, so that the stack need not grow to report the
 // exit.
 func (s *sink) exited(ctx context.Context, e *custody.Event) {
-	o := ownedFrom(ctx, e.Goroutine)
+	o := s.ownedFrom(ctx, e.Goroutine)
 	if e.Latency > 0 || e.Err != nil {
 		s.cancelled(ctx, o, e)
 	}
 	if o == nil {
+		if e.Goroutine != nil {
+			s.goroutineOpts.get(e.Goroutine.Name).live.Add(-1)
+		}
 		return
 	}
 	o.opts.live.Add(-1)

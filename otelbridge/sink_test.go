@@ -147,7 +147,7 @@ func spawnLine(t *testing.T) (string, int) {
 }
 
 func TestGoroutineSpanWithoutParent(t *testing.T) {
-	tel := install(t)
+	tel := install(t, otelbridge.WithRootSpans())
 	ctx, g := spawn(context.Background(), "orphan")
 	exit(ctx, g, 0)
 
@@ -160,7 +160,7 @@ func TestGoroutineSpanWithoutParent(t *testing.T) {
 }
 
 func TestGoroutineSpanUsesEventTimes(t *testing.T) {
-	tel := install(t)
+	tel := install(t, otelbridge.WithRootSpans())
 	ctx, g := spawn(t.Context(), "worker")
 	end := time.Now().Add(time.Hour)
 	spine.Emit(ctx, &custody.Event{Kind: custody.GoroutineExited, Goroutine: g, Time: end})
@@ -170,7 +170,7 @@ func TestGoroutineSpanUsesEventTimes(t *testing.T) {
 }
 
 func TestContextDoneAndCancelLatency(t *testing.T) {
-	tel := install(t)
+	tel := install(t, otelbridge.WithRootSpans())
 	ctx, g := spawn(t.Context(), "worker")
 	done := time.Now()
 	spine.Emit(ctx, &custody.Event{Kind: custody.GoroutineContextDone, Goroutine: g, Time: done, Err: context.Canceled})
@@ -187,7 +187,7 @@ func TestContextDoneAndCancelLatency(t *testing.T) {
 }
 
 func TestExitWithoutCancelHasNoLatency(t *testing.T) {
-	tel := install(t)
+	tel := install(t, otelbridge.WithRootSpans())
 	ctx, g := spawn(t.Context(), "worker")
 	exit(ctx, g, 0)
 
@@ -197,7 +197,7 @@ func TestExitWithoutCancelHasNoLatency(t *testing.T) {
 }
 
 func TestIgnoredCancel(t *testing.T) {
-	tel := install(t)
+	tel := install(t, otelbridge.WithRootSpans())
 	ctx, g := spawn(t.Context(), "stubborn")
 	spine.Emit(ctx, &custody.Event{Kind: custody.GoroutineIgnoredCancel, Goroutine: g, Latency: 2 * time.Second})
 	exit(ctx, g, 3*time.Second)
@@ -223,7 +223,7 @@ func TestPanicIsAnException(t *testing.T) {
 		{42, "int", "42"},
 	} {
 		t.Run(tt.wantType, func(t *testing.T) {
-			tel := install(t)
+			tel := install(t, otelbridge.WithRootSpans())
 			ctx, g := spawn(t.Context(), "panicky")
 			stack := spine.Callers(0)
 			spine.Emit(ctx, &custody.Event{Kind: custody.GoroutinePanicked, Goroutine: g, Value: tt.value, Stack: stack})
@@ -245,7 +245,7 @@ func TestPanicIsAnException(t *testing.T) {
 }
 
 func TestChannelEvents(t *testing.T) {
-	tel := install(t)
+	tel := install(t, otelbridge.WithRootSpans())
 	ctx, owner := spawn(t.Context(), "producer")
 	_, closer := spawn(ctx, "closer")
 	made := spine.Caller(0)
@@ -309,7 +309,7 @@ func TestChannelEventOnRequestSpan(t *testing.T) {
 }
 
 func TestMapEvents(t *testing.T) {
-	tel := install(t)
+	tel := install(t, otelbridge.WithRootSpans())
 	ctx, g := spawn(t.Context(), "cache-filler")
 	stored := spine.Caller(0)
 	kinds := []custody.Kind{custody.MapZeroStored, custody.MapZeroLoaded, custody.MapMutatedAfterStore}
@@ -342,7 +342,7 @@ func TestMapEvents(t *testing.T) {
 // span for (it was started before Install) must not end or mark the span its
 // context happens to carry.
 func TestForeignSpanIsLeftAlone(t *testing.T) {
-	tel := install(t)
+	tel := install(t, otelbridge.WithRootSpans())
 	ctx, request := tel.tp.Tracer("test").Start(t.Context(), "request")
 	g := spine.NewGoroutine(nil, "early", spine.Caller(0))
 	gctx := spine.WithRecord(ctx, g) // no GoroutineContext: started before Install
@@ -371,7 +371,7 @@ func TestForeignSpanIsLeftAlone(t *testing.T) {
 
 func TestNotRecordingBuildsNothing(t *testing.T) {
 	tp := &countingProvider{}
-	t.Cleanup(otelbridge.Install(otelbridge.WithTracerProvider(tp)))
+	t.Cleanup(otelbridge.Install(otelbridge.WithTracerProvider(tp), otelbridge.WithRootSpans()))
 	ctx, g := spawn(t.Context(), "worker")
 	assert.True(t, trace.SpanContextFromContext(ctx).IsValid(), "the goroutine's context holds its span")
 	spine.Emit(ctx, &custody.Event{Kind: custody.GoroutineContextDone, Goroutine: g, Err: context.Canceled})
@@ -439,7 +439,7 @@ func TestModeAndCancelGrace(t *testing.T) {
 }
 
 func TestNilContext(t *testing.T) {
-	tel := install(t)
+	tel := install(t, otelbridge.WithRootSpans())
 	g := spine.NewGoroutine(nil, "nil-ctx", spine.Caller(0))
 	sink := core.Load().Entries[0].Sink.(custody.Sink)
 	// The sink must survive a wrapper passing a nil context.
@@ -451,7 +451,7 @@ func TestNilContext(t *testing.T) {
 }
 
 func TestSpanNamesAreGoroutineNames(t *testing.T) {
-	tel := install(t)
+	tel := install(t, otelbridge.WithRootSpans())
 	for _, name := range []string{"a", "process-payment", strings.Repeat("x", 100)} {
 		ctx, g := spawn(t.Context(), name)
 		exit(ctx, g, 0)
@@ -504,23 +504,20 @@ func TestFlush(t *testing.T) {
 	assert.Equal(t, int32(1), global.flushes.Load(), "the global provider is looked up at the flush")
 }
 
-// TestSpanAcrossUninstall: a goroutine running when its bridge is
-// uninstalled has its span ended by the bridge installed when it returns,
-// through the provider that started it; with none installed, never.
+// TestSpanAcrossUninstall: the span of a goroutine running when its bridge
+// is uninstalled is never ended, not even by a bridge installed later, which
+// neither ends nor counts what it did not start.
 func TestSpanAcrossUninstall(t *testing.T) {
 	first := tracetest.NewSpanRecorder()
-	uninstall := otelbridge.Install(otelbridge.WithTracerProvider(
+	uninstall := otelbridge.Install(otelbridge.WithRootSpans(), otelbridge.WithTracerProvider(
 		sdktrace.NewTracerProvider(sdktrace.WithSpanProcessor(first))))
-	ended, gEnded := spawn(t.Context(), "straddler")
-	lost, gLost := spawn(t.Context(), "lost")
+	straddler, g := spawn(t.Context(), "straddler")
 	uninstall()
 
-	exit(lost, gLost, 0) // custody is off: nobody sees the exit
-	second := install(t)
-	exit(ended, gEnded, 0)
-	require.Len(t, first.Ended(), 1)
-	assert.Equal(t, "straddler", first.Ended()[0].Name())
-	assert.Empty(t, second.spans.Ended(), "the span went to the provider that started it")
+	second := install(t, otelbridge.WithRootSpans())
+	exit(straddler, g, 0)
+	assert.Empty(t, first.Ended(), "the first bridge is gone")
+	assert.Empty(t, second.spans.Ended(), "the second bridge started no span for it")
 }
 
 // TestFlushTheProviderInUse: a global SDK provider replaced after Install

@@ -2,15 +2,15 @@ package safego_test
 
 import (
 	"context"
-	"runtime/pprof"
-	"strconv"
+	"runtime"
 	"sync"
 	"testing"
-	"time"
 
 	sdkmetric "go.opentelemetry.io/otel/sdk/metric"
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 	"go.opentelemetry.io/otel/sdk/trace/tracetest"
+	"go.opentelemetry.io/otel/trace"
+	"golang.org/x/sync/errgroup"
 
 	"github.com/custody-go/custody/internal/core"
 	"github.com/custody-go/custody/oracle"
@@ -21,9 +21,9 @@ import (
 // BenchmarkGo starts a goroutine and waits for it to exit, with a go
 // statement (raw) and with Go in each mode. The context is cancelable, as a
 // request's is, so observe and verify pay for the context watch. Observe
-// runs with the OpenTelemetry bridge installed on SDK providers, as in
-// production: a TracerProvider that samples nothing and a MeterProvider
-// whose instruments aggregate for a manual reader. Verify runs the oracle.
+// runs as in production: the bridge on an SDK TracerProvider that samples
+// with ParentBased(NeverSample), the context carrying an unsampled span,
+// and an SDK MeterProvider with a manual reader. Verify runs the oracle.
 func BenchmarkGo(b *testing.B) {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
@@ -33,7 +33,9 @@ func BenchmarkGo(b *testing.B) {
 			ctx := ctx
 			switch mode {
 			case core.Observe:
-				defer installOTel(sdktrace.NeverSample(), false)()
+				tel := installOTel(sdktrace.ParentBased(sdktrace.NeverSample()), false)
+				defer tel.uninstall()
+				ctx = tel.request(b, ctx)
 			case core.Verify:
 				// The real oracle, with the benchmark as the checked test:
 				// its verdict at the end also proves nothing leaked.
@@ -44,17 +46,136 @@ func BenchmarkGo(b *testing.B) {
 	}
 }
 
-// BenchmarkGoTraced is BenchmarkGo's observe with every goroutine's span
-// sampled and exported through a batch span processor to an exporter that
-// discards them: the cost of a goroutine in a sampled trace.
+// BenchmarkGoTraced starts goroutines in a sampled trace: the parent span is
+// sampled and spans are exported through a batch span processor to an
+// exporter that discards them. Raw starts and ends a span by hand around a
+// go statement on the same kind of provider.
 func BenchmarkGoTraced(b *testing.B) {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	b.Run("raw", func(b *testing.B) { startAndWait(b, ctx, rawGo) })
-	b.Run("observe", func(b *testing.B) {
-		defer installOTel(sdktrace.AlwaysSample(), true)()
-		startAndWait(b, ctx, ownedGo)
+	b.Run("raw", func(b *testing.B) {
+		tel := newOTel(sdktrace.ParentBased(sdktrace.AlwaysSample()), true)
+		defer tel.shutdown()
+		tracer := tel.tp.Tracer("bench")
+		startAndWait(b, tel.request(b, ctx), func(ctx context.Context, fn func(context.Context)) {
+			sctx, span := tracer.Start(ctx, "bench")
+			go func() {
+				defer span.End()
+				fn(sctx)
+			}()
+		})
 	})
+	b.Run("observe", func(b *testing.B) {
+		tel := installOTel(sdktrace.ParentBased(sdktrace.AlwaysSample()), true)
+		defer tel.uninstall()
+		startAndWait(b, tel.request(b, ctx), ownedGo)
+	})
+}
+
+// BenchmarkGroup starts a group with WithContext, 100 members that return
+// at once, and waits for them: with errgroup (raw) and with a Group in each
+// mode, set up as BenchmarkGo's.
+func BenchmarkGroup(b *testing.B) {
+	const members = 100
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	b.Run("raw", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			g, gctx := errgroup.WithContext(ctx)
+			for range members {
+				g.Go(func() error { return gctx.Err() })
+			}
+			_ = g.Wait()
+		}
+	})
+	for _, mode := range []core.Mode{core.Off, core.Observe, core.Verify} {
+		b.Run(mode.String(), func(b *testing.B) {
+			ctx := ctx
+			switch mode {
+			case core.Observe:
+				tel := installOTel(sdktrace.ParentBased(sdktrace.NeverSample()), false)
+				defer tel.uninstall()
+				ctx = tel.request(b, ctx)
+			case core.Verify:
+				ctx = oracle.Check(b)
+			}
+			b.ReportAllocs()
+			for b.Loop() {
+				g, _ := safego.WithContext(ctx, "bench")
+				for range members {
+					g.Go("member", func(ctx context.Context) error { return ctx.Err() })
+				}
+				_ = g.Wait()
+			}
+		})
+	}
+}
+
+// BenchmarkGoHeap parks 100,000 goroutines, started with a go statement
+// (raw) or with Go in observe mode (set up as BenchmarkGo's), and reports
+// the heap each retains (heap-B/goroutine, from runtime.MemStats before and
+// after, the goroutines' stacks not included) and the goroutine stack
+// memory (stack-B/goroutine). Its ns/op is not a measure of anything.
+func BenchmarkGoHeap(b *testing.B) {
+	const n = 100_000
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	park := func(b *testing.B, ctx context.Context, start func(context.Context, func(context.Context))) {
+		var heap, stack float64
+		parkN(n, ctx, rawGo) // the runtime keeps the goroutines' own structures for reuse
+		for b.Loop() {
+			release := make(chan struct{})
+			var started, exited sync.WaitGroup
+			started.Add(n)
+			exited.Add(n)
+			fn := func(context.Context) {
+				started.Done()
+				<-release
+				exited.Done()
+			}
+			var before, after runtime.MemStats
+			runtime.GC()
+			runtime.ReadMemStats(&before)
+			for range n {
+				start(ctx, fn)
+			}
+			started.Wait()
+			runtime.GC()
+			runtime.ReadMemStats(&after)
+			close(release)
+			exited.Wait()
+			heap += float64(after.HeapAlloc) - float64(before.HeapAlloc)
+			stack += float64(after.StackInuse) - float64(before.StackInuse)
+		}
+		b.ReportMetric(heap/float64(b.N)/n, "heap-B/goroutine")
+		b.ReportMetric(stack/float64(b.N)/n, "stack-B/goroutine")
+	}
+	b.Run("raw", func(b *testing.B) { park(b, ctx, rawGo) })
+	b.Run("observe", func(b *testing.B) {
+		tel := installOTel(sdktrace.ParentBased(sdktrace.NeverSample()), false)
+		defer tel.uninstall()
+		park(b, tel.request(b, ctx), ownedGo)
+	})
+}
+
+// parkN starts n goroutines with start, and lets them exit once all have
+// started.
+func parkN(n int, ctx context.Context, start func(context.Context, func(context.Context))) {
+	release := make(chan struct{})
+	var started, exited sync.WaitGroup
+	started.Add(n)
+	exited.Add(n)
+	for range n {
+		start(ctx, func(context.Context) {
+			started.Done()
+			<-release
+			exited.Done()
+		})
+	}
+	started.Wait()
+	close(release)
+	exited.Wait()
 }
 
 // startAndWait has start run fn in a new goroutine, and waits for fn to
@@ -74,76 +195,47 @@ func rawGo(ctx context.Context, fn func(context.Context)) { go fn(ctx) }
 
 func ownedGo(ctx context.Context, fn func(context.Context)) { safego.Go(ctx, "bench", fn) }
 
-// installOTel installs the OpenTelemetry bridge on SDK providers: a
-// TracerProvider with sampler and, if exporting, a batch span processor to
-// an exporter that discards, and a MeterProvider that aggregates for a
-// manual reader. It returns the uninstall, which also shuts the providers
-// down.
-func installOTel(sampler sdktrace.Sampler, exporting bool) (uninstall func()) {
+// otelSDK is a benchmark's SDK providers: a TracerProvider with a sampler
+// and, if exporting, a batch span processor to an exporter that discards,
+// and a MeterProvider that aggregates for a manual reader.
+type otelSDK struct {
+	tp        *sdktrace.TracerProvider
+	mp        *sdkmetric.MeterProvider
+	uninstall func()
+}
+
+func newOTel(sampler sdktrace.Sampler, exporting bool) *otelSDK {
 	opts := []sdktrace.TracerProviderOption{sdktrace.WithSampler(sampler)}
 	if exporting {
 		opts = append(opts, sdktrace.WithBatcher(tracetest.NewNoopExporter()))
 	}
-	tp := sdktrace.NewTracerProvider(opts...)
-	mp := sdkmetric.NewMeterProvider(sdkmetric.WithReader(sdkmetric.NewManualReader()))
-	restore := otelbridge.Install(otelbridge.WithTracerProvider(tp), otelbridge.WithMeterProvider(mp))
-	return func() {
-		restore()
-		_ = tp.Shutdown(context.Background())
-		_ = mp.Shutdown(context.Background())
+	return &otelSDK{
+		tp: sdktrace.NewTracerProvider(opts...),
+		mp: sdkmetric.NewMeterProvider(sdkmetric.WithReader(sdkmetric.NewManualReader())),
 	}
 }
 
-// BenchmarkGoObserveFloor measures what any observe-mode Go must pay under
-// DESIGN.md's contract before custody does anything of its own: a span
-// started and ended on an SDK TracerProvider that samples nothing (span),
-// plus pprof labels with the goroutine's id and name (span+labels), plus
-// the clock reads for its start and exit times (span+labels+clock); and, in
-// the same run, the real thing (observe, as in BenchmarkGo). The gap between
-// the last two is custody's own cost: the record, the spawn site, the
-// context watch and the events.
-//
-//	go test -run '^$' -bench GoObserveFloor -count 6 ./safego
-func BenchmarkGoObserveFloor(b *testing.B) {
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	tp := sdktrace.NewTracerProvider(sdktrace.WithSampler(sdktrace.NeverSample()))
-	defer func() { _ = tp.Shutdown(context.Background()) }()
-	tracer := tp.Tracer("bench")
-	var id uint64 = 1 << 20 // a realistic id: its string does not fit in a byte
-
-	b.Run("raw", func(b *testing.B) { startAndWait(b, ctx, rawGo) })
-	for _, part := range []struct {
-		name          string
-		labels, clock bool
-	}{{"span", false, false}, {"span+labels", true, false}, {"span+labels+clock", true, true}} {
-		b.Run(part.name, func(b *testing.B) {
-			startAndWait(b, ctx, func(ctx context.Context, fn func(context.Context)) {
-				var start time.Time
-				if part.clock {
-					start = time.Now()
-				}
-				sctx, span := tracer.Start(ctx, "bench")
-				if part.labels {
-					id++
-					sctx = pprof.WithLabels(sctx, pprof.Labels(
-						core.LabelID, strconv.FormatUint(id, 10), core.LabelName, "bench"))
-				}
-				go func() {
-					if part.labels {
-						pprof.SetGoroutineLabels(sctx)
-					}
-					fn(sctx)
-					if part.clock && time.Since(start) < 0 {
-						b.Error("the clock went backwards")
-					}
-					span.End()
-				}()
-			})
-		})
+// installOTel makes the providers and installs the bridge on them; its
+// uninstall also shuts them down.
+func installOTel(sampler sdktrace.Sampler, exporting bool) *otelSDK {
+	tel := newOTel(sampler, exporting)
+	restore := otelbridge.Install(otelbridge.WithTracerProvider(tel.tp), otelbridge.WithMeterProvider(tel.mp))
+	tel.uninstall = func() {
+		restore()
+		tel.shutdown()
 	}
-	b.Run("observe", func(b *testing.B) {
-		defer installOTel(sdktrace.NeverSample(), false)()
-		startAndWait(b, ctx, ownedGo)
-	})
+	return tel
+}
+
+func (tel *otelSDK) shutdown() {
+	_ = tel.tp.Shutdown(context.Background())
+	_ = tel.mp.Shutdown(context.Background())
+}
+
+// request returns ctx carrying a request's span, sampled or not as the
+// provider's sampler decides for a root span, ended when b ends.
+func (tel *otelSDK) request(b *testing.B, ctx context.Context) context.Context {
+	ctx, span := tel.tp.Tracer("bench").Start(ctx, "request", trace.WithSpanKind(trace.SpanKindServer))
+	b.Cleanup(func() { span.End() })
+	return ctx
 }

@@ -183,43 +183,53 @@ func rawChild(ready chan<- struct{}, release <-chan struct{}) {
 	<-release
 }
 
+// TestGoLabels: an owned goroutine and the raw goroutines it starts carry
+// custody.name in observe mode, and custody.id too in verify mode, where the
+// oracle reads it.
 func TestGoLabels(t *testing.T) {
 	t.Setenv("GODEBUG", "tracebacklabels=1")
-	r := install(t, core.Observe)
-	ready, release := make(chan struct{}), make(chan struct{})
-	ids := make(chan uint64, 1)
-	safego.Go(t.Context(), "labelled", func(ctx context.Context) {
-		ids <- custody.FromContext(ctx).ID
-		var wg sync.WaitGroup
-		wg.Add(1)
-		go func() { // a raw go statement: it inherits the owned goroutine's labels
-			defer wg.Done()
-			rawChild(ready, release)
-		}()
-		wg.Wait()
-	})
-	id := <-ids
-	<-ready
+	for _, mode := range []core.Mode{core.Observe, core.Verify} {
+		t.Run(mode.String(), func(t *testing.T) {
+			r := install(t, mode)
+			ready, release := make(chan struct{}), make(chan struct{})
+			ids := make(chan uint64, 1)
+			safego.Go(t.Context(), "labelled", func(ctx context.Context) {
+				ids <- custody.FromContext(ctx).ID
+				var wg sync.WaitGroup
+				wg.Add(1)
+				go func() { // a raw go statement: it inherits the owned goroutine's labels
+					defer wg.Done()
+					rawChild(ready, release)
+				}()
+				wg.Wait()
+			})
+			id := <-ids
+			<-ready
 
-	buf := make([]byte, 1<<20)
-	dump := string(buf[:runtime.Stack(buf, true)])
-	close(release)
-	r.waitFor(t, "labelled", custody.GoroutineExited)
+			buf := make([]byte, 1<<20)
+			dump := string(buf[:runtime.Stack(buf, true)])
+			close(release)
+			r.waitFor(t, "labelled", custody.GoroutineExited)
 
-	want := `labels:{"custody.id": "` + strconv.FormatUint(id, 10) + `", "custody.name": "labelled"}]:`
-	var owner, child string
-	for g := range strings.SplitSeq(dump, "\n\n") {
-		switch {
-		case strings.Contains(g, "safego_test.rawChild("):
-			child = g
-		case strings.Contains(g, "safego_test.TestGoLabels.func1("):
-			owner = g
-		}
+			want := `labels:{"custody.name": "labelled"}]:`
+			if mode == core.Verify {
+				want = `labels:{"custody.id": "` + strconv.FormatUint(id, 10) + `", "custody.name": "labelled"}]:`
+			}
+			var owner, child string
+			for g := range strings.SplitSeq(dump, "\n\n") {
+				switch {
+				case strings.Contains(g, "safego_test.rawChild("):
+					child = g
+				case strings.Contains(g, "safego_test.TestGoLabels.func1.1("):
+					owner = g
+				}
+			}
+			require.NotEmpty(t, child, "raw child not in the dump:\n%s", dump)
+			require.NotEmpty(t, owner, "owned goroutine not in the dump:\n%s", dump)
+			assert.Contains(t, firstLine(owner), want)
+			assert.Contains(t, firstLine(child), want)
+		})
 	}
-	require.NotEmpty(t, child, "raw child not in the dump:\n%s", dump)
-	require.NotEmpty(t, owner, "owned goroutine not in the dump:\n%s", dump)
-	assert.Contains(t, firstLine(owner), want)
-	assert.Contains(t, firstLine(child), want)
 }
 
 func firstLine(s string) string {

@@ -7,6 +7,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"reflect"
 	"runtime"
 	"runtime/debug"
 	"time"
@@ -77,6 +78,42 @@ func To(st *core.State, ctx context.Context, e *custody.Event) (verified bool) {
 func deliver(ctx context.Context, s custody.Sink, e *custody.Event) {
 	defer recoverSink(ctx, s, e.Kind)
 	s.Emit(ctx, *e)
+}
+
+// An EventSink is a sink that takes events by pointer, sparing the copy of
+// an Event that Emit's argument costs on the stack: an owned goroutine
+// reports its exit on what is often still its first, small stack. It must
+// not keep e.
+type EventSink interface {
+	EmitEvent(ctx context.Context, e *custody.Event)
+}
+
+// ToPooled is To for an event on the heap, such as one from a sync.Pool,
+// which an EventSink receives as it is; other sinks get a copy. (To keeps
+// its events on their sender's stack: a pointer given to an interface
+// method would move them to the heap.)
+func ToPooled(st *core.State, ctx context.Context, e *custody.Event) (verified bool) {
+	if e.Time.IsZero() {
+		e.Time = time.Now()
+	}
+	for _, en := range st.Entries {
+		if en.Removed() {
+			continue
+		}
+		if p, ok := en.Sink.(EventSink); ok {
+			deliverPointer(ctx, p, e)
+		} else {
+			deliver(ctx, en.Sink.(custody.Sink), e)
+		}
+		verified = verified || en.Mode == core.Verify
+	}
+	return verified
+}
+
+// deliverPointer calls s.EmitEvent, containing a panic in it.
+func deliverPointer(ctx context.Context, s EventSink, e *custody.Event) {
+	defer recoverSink(ctx, s, e.Kind)
+	s.EmitEvent(ctx, e)
 }
 
 func recoverSink(ctx context.Context, s any, k custody.Kind) {
@@ -210,8 +247,51 @@ func IsRecordKey(key any) bool {
 	return ok
 }
 
+// A LocalKey is the context key of a value that a Starter adds for one
+// owned goroutine, such as its span. The layer that carries the goroutine's
+// record answers nil for it rather than asking the contexts it wraps, where
+// such a value could only be a parent goroutine's: a sink finds out with one
+// call, on a goroutine's small stack, that it added nothing.
+type LocalKey struct{ Sink any }
+
 // WithRecord returns a copy of ctx that carries g, as custody.NewContext
 // does with a record of its own making.
 func WithRecord(ctx context.Context, g *custody.Goroutine) context.Context {
 	return context.WithValue(ctx, core.RecordKey{}, g)
+}
+
+// A Failer is a sink that wants the error an owned goroutine returned (a
+// Group member's); the OpenTelemetry bridge sets its span's status.
+type Failer interface {
+	GoroutineFailed(ctx context.Context, g *custody.Goroutine, err error)
+}
+
+// Fail tells the sinks of st that are Failers that g returned err. A sink
+// that panics is logged, as in Emit.
+func Fail(st *core.State, ctx context.Context, g *custody.Goroutine, err error) {
+	for _, en := range st.Entries {
+		if s, ok := en.Sink.(Failer); ok && !en.Removed() {
+			fail(ctx, s, g, err)
+		}
+	}
+}
+
+func fail(ctx context.Context, s Failer, g *custody.Goroutine, err error) {
+	defer func() {
+		if v := recover(); v != nil {
+			logSinkPanic(ctx, s, "custody: sink panicked in GoroutineFailed; the error is not recorded", 0, v)
+		}
+	}()
+	s.GoroutineFailed(ctx, g, err)
+}
+
+// ContextString describes a context layer that wraps parent and carries g
+// for pkg, as the context package's own String methods do:
+// "context.Background.WithValue(custody, worker#3)".
+func ContextString(parent context.Context, pkg string, g *custody.Goroutine) string {
+	name := reflect.TypeOf(parent).String()
+	if s, ok := parent.(fmt.Stringer); ok {
+		name = s.String()
+	}
+	return name + ".WithValue(" + pkg + ", " + g.String() + ")"
 }

@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"reflect"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"time"
 
 	"go.opentelemetry.io/otel/attribute"
@@ -49,18 +51,36 @@ var eventNames = func() map[custody.Kind]string {
 }()
 
 // siteAttrs appends the semantic-convention code attributes of s: the
-// function, file and line. An unknown site adds nothing.
+// function, file and line. An unknown site adds nothing. The attributes of
+// a site are resolved once and kept, for up to maxCachedSites sites.
 func siteAttrs(attrs []attribute.KeyValue, s custody.Site) []attribute.KeyValue {
-	f := s.Frame()
-	if f.PC == 0 && f.File == "" {
-		return attrs
+	if v, ok := sites.Load(s); ok {
+		return append(attrs, v.([]attribute.KeyValue)...)
 	}
-	return append(attrs,
-		semconv.CodeFunctionName(f.Function),
-		semconv.CodeFilePath(f.File),
-		semconv.CodeLineNumber(f.Line),
-	)
+	var code []attribute.KeyValue
+	if f := s.Frame(); f.PC != 0 || f.File != "" {
+		code = []attribute.KeyValue{
+			semconv.CodeFunctionName(f.Function),
+			semconv.CodeFilePath(f.File),
+			semconv.CodeLineNumber(f.Line),
+		}
+	}
+	if cachedSites.Add(1) <= maxCachedSites {
+		sites.Store(s, code)
+	}
+	return append(attrs, code...)
 }
+
+// sites holds the code attributes of the sites seen so far, by site: a
+// program has as many as it has lines that start goroutines or operate on
+// channels, and maxCachedSites bounds them against code generated at run
+// time.
+var (
+	sites       sync.Map
+	cachedSites atomic.Int32
+)
+
+const maxCachedSites = 1 << 14
 
 // goroutineAttrs returns the attributes of the span of the owned goroutine g:
 // its identity, its spawn site, its parent and the owner at the root of its

@@ -31,19 +31,15 @@ import (
 //
 // AfterFunc panics if ctx or fn is nil or name is empty. It is safe to call
 // from any goroutine, and stop may be called any number of times.
+//
+//go:noinline
 func AfterFunc(ctx context.Context, d time.Duration, name string, fn func(ctx context.Context)) (stop func() bool) {
-	if ctx == nil {
-		panic("safego: AfterFunc called with a nil context")
-	}
-	if name == "" {
-		panic("safego: AfterFunc called with an empty name")
-	}
-	if fn == nil {
-		panic("safego: AfterFunc called with a nil function")
+	if ctx == nil || name == "" || fn == nil {
+		badArgs("AfterFunc", ctx == nil, name, fn == nil)
 	}
 	a := &after{ctx: ctx, name: name, fn: fn}
 	if mode := spine.Mode(); mode != core.Off {
-		a.site, a.stack = spawnSite(mode, 1)
+		a.site, a.stack = spawnSite(mode, callerPC(), 0)
 	}
 	a.arm(d)
 	return a.stop

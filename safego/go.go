@@ -34,14 +34,7 @@ func Go(ctx context.Context, name string, fn func(ctx context.Context)) {
 		go fn(ctx)
 		return
 	}
-	var site custody.Site
-	var stack custody.Stack
-	if st.Mode == core.Verify {
-		stack = spine.Callers(1)
-		site = custody.Site(stack[0])
-	} else {
-		site = callerSite()
-	}
+	site, stack := spawnSite(st.Mode, callerPC(), 0)
 	spawn(st, ctx, custody.FromContext(ctx), name, fn, site, stack)
 }
 
@@ -58,17 +51,21 @@ func badArgs(method string, nilCtx bool, name string, nilFn bool) {
 	}
 }
 
-// spawnSite returns the call site skip frames above its caller and, in verify
-// mode, the stack there.
-func spawnSite(mode core.Mode, skip int) (custody.Site, custody.Stack) {
-	if mode != core.Verify {
-		return spine.Caller(skip + 1), nil
+// spawnSite returns the site of the call to the API function that calls it
+// (through skip more frames), and in verify mode the stack there. pc is what
+// callerPC returned in that API function.
+func spawnSite(mode core.Mode, pc uintptr, skip int) (custody.Site, custody.Stack) {
+	if mode == core.Verify {
+		stack := spine.Callers(skip + 2)
+		if len(stack) == 0 {
+			return 0, nil
+		}
+		return custody.Site(stack[0]), stack
 	}
-	stack := spine.Callers(skip + 1)
-	if len(stack) == 0 {
-		return 0, nil
+	if fastSite {
+		return custody.Site(pc), nil
 	}
-	return custody.Site(stack[0]), stack
+	return spine.Caller(skip + 2), nil
 }
 
 // start runs fn as an owned goroutine if custody is on, or with a bare go
@@ -90,12 +87,24 @@ func spawn(st *core.State, ctx context.Context, parent *custody.Goroutine, name 
 	go o.run()
 }
 
-// callerSite returns the call site in the caller of the function that calls
-// callerSite.
-func callerSite() custody.Site {
+// fastSite tells whether callerPC reads the same call sites as
+// runtime.Callers on this platform, checked once.
+var fastSite = checkCallerPC()
+
+//go:noinline
+func checkCallerPC() bool {
+	fast, slow := probeSites()
+	return fast != 0 && fast == slow
+}
+
+// probeSites returns the site of its call as callerPC and runtime.Callers
+// read it.
+//
+//go:noinline
+func probeSites() (fast, slow uintptr) {
 	var pc [1]uintptr
-	runtime.Callers(3, pc[:])
-	return custody.Site(pc[0])
+	runtime.Callers(2, pc[:])
+	return callerPC(), pc[0]
 }
 
 // An owned is the state of one owned goroutine while it runs. It is also the

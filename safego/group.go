@@ -73,11 +73,13 @@ func WithContext(ctx context.Context, name string) (*Group, context.Context) {
 // describes.
 //
 // Go panics if fn is nil or name is empty.
+//
+//go:noinline
 func (g *Group) Go(name string, fn func(ctx context.Context) error) {
 	if name == "" || fn == nil {
 		badArgs("Group.Go", false, name, fn == nil)
 	}
-	site, stack := memberSite()
+	site, stack := memberSite(callerPC())
 	g.active.Add(1)
 	g.wg.Add(1) // before waiting for a slot, so that a Wait started meanwhile waits for this member
 	var sem chan struct{}
@@ -93,6 +95,8 @@ func (g *Group) Go(name string, fn func(ctx context.Context) error) {
 // goroutine was started; if it was not, nothing is reported to the sinks.
 //
 // TryGo panics if fn is nil or name is empty.
+//
+//go:noinline
 func (g *Group) TryGo(name string, fn func(ctx context.Context) error) bool {
 	if name == "" || fn == nil {
 		badArgs("Group.TryGo", false, name, fn == nil)
@@ -106,7 +110,7 @@ func (g *Group) TryGo(name string, fn func(ctx context.Context) error) bool {
 			return false
 		}
 	}
-	site, stack := memberSite()
+	site, stack := memberSite(callerPC())
 	g.active.Add(1)
 	g.wg.Add(1)
 	g.start(name, fn, sem, site, stack)
@@ -172,13 +176,13 @@ func (g *Group) context() context.Context {
 }
 
 // memberSite returns the site of the call to Group.Go or Group.TryGo, and
-// in verify mode the stack there.
-func memberSite() (custody.Site, custody.Stack) {
+// in verify mode the stack there; pc is what callerPC returned there.
+func memberSite(pc uintptr) (custody.Site, custody.Stack) {
 	mode := spine.Mode()
 	if mode == core.Off {
 		return 0, nil
 	}
-	return spawnSite(mode, 2)
+	return spawnSite(mode, pc, 1)
 }
 
 // start starts fn as a member holding a slot of sem, if sem is not nil.

@@ -443,3 +443,31 @@ func TestGroupWaitPastAStuckFlush(t *testing.T) {
 		assert.Equal(t, 2*time.Second, time.Since(start), "Wait gave the flush two seconds, no more")
 	})
 }
+
+// TestGroupWaitWaitsForGoBlockedOnLimit is issue 13's item 2: a Go waiting
+// for a slot when Wait starts is waited for, and its member's panic is
+// raised by Wait, not dropped. Before the fix Wait returned nil, the member
+// ran after it, and the race detector flagged Go against Wait.
+func TestGroupWaitWaitsForGoBlockedOnLimit(t *testing.T) {
+	for _, mode := range []core.Mode{core.Off, core.Observe, core.Verify} {
+		t.Run(mode.String(), func(t *testing.T) {
+			synctest.Test(t, func(t *testing.T) {
+				if mode != core.Off {
+					install(t, mode)
+				}
+				g, _ := safego.WithContext(t.Context(), "limited")
+				g.SetLimit(1)
+				release := make(chan struct{})
+				g.Go("a", func(context.Context) error { <-release; return nil })
+				go g.Go("b", func(context.Context) error { panic("lost") })
+				synctest.Wait() // b's Go is blocked on the limit
+				close(release)
+				v := recoverFrom(func() { _ = g.Wait() })
+				pe, ok := v.(*safego.PanicError)
+				require.True(t, ok, "Wait must raise b's panic, got %#v", v)
+				assert.Equal(t, "b", pe.Name)
+				assert.Equal(t, "lost", pe.Value)
+			})
+		})
+	}
+}

@@ -53,7 +53,7 @@ type after struct {
 	site  custody.Site
 	stack custody.Stack
 
-	mu      sync.Mutex // guards the two fields below while AfterFunc sets them
+	mu      sync.Mutex // guards fn once armed, and the two fields below while AfterFunc sets them
 	unwatch func() bool
 	timer   *time.Timer
 }
@@ -69,10 +69,12 @@ func (a *after) arm(d time.Duration) {
 	a.mu.Unlock()
 }
 
-// cancel runs when ctx is done.
+// cancel runs when ctx is done. It stops the timer and lets go of fn, and
+// so of what fn holds, though the caller may keep stop for a while.
 func (a *after) cancel() {
 	a.mu.Lock()
 	t := a.timer
+	a.fn = nil
 	a.mu.Unlock()
 	t.Stop()
 }
@@ -80,13 +82,13 @@ func (a *after) cancel() {
 // fire runs when the timer fires.
 func (a *after) fire() {
 	a.mu.Lock()
-	unwatch := a.unwatch
+	unwatch, fn := a.unwatch, a.fn
 	a.mu.Unlock()
 	unwatch()
-	if a.ctx.Err() != nil {
+	if fn == nil || a.ctx.Err() != nil {
 		return
 	}
-	start(a.ctx, a.name, a.fn, a.site, a.stack)
+	start(a.ctx, a.name, fn, a.site, a.stack)
 }
 
 func (a *after) stop() bool {

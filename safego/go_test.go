@@ -97,10 +97,10 @@ func TestGoIdentity(t *testing.T) {
 	got := make(chan seen, 1)
 	spawnLine := line() + 1
 	safego.Go(ctx, "worker", func(ctx context.Context) {
-		got <- seen{custody.FromContext(ctx), ctx.Value(key{}), len(r.of("worker")) > 0}
+		got <- seen{custody.FromContext(ctx), ctx.Value(key{}), len(r.Of("worker")) > 0}
 	})
 	s := <-got
-	r.waitFor(t, "worker", custody.GoroutineExited)
+	r.WaitFor(t, "worker", custody.GoroutineExited)
 
 	require.NotNil(t, s.rec)
 	assert.Equal(t, "worker", s.rec.Name)
@@ -114,8 +114,8 @@ func TestGoIdentity(t *testing.T) {
 	assert.Equal(t, "kept", s.value, "ctx's values reach fn")
 	assert.True(t, s.spawned, "spawned is reported before fn runs")
 
-	assert.Equal(t, []custody.Kind{custody.GoroutineSpawned, custody.GoroutineExited}, r.kinds("worker"))
-	spawned, exited := r.event(t, "worker", custody.GoroutineSpawned), r.event(t, "worker", custody.GoroutineExited)
+	assert.Equal(t, []custody.Kind{custody.GoroutineSpawned, custody.GoroutineExited}, kinds(r, "worker"))
+	spawned, exited := event(t, r, "worker", custody.GoroutineSpawned), event(t, r, "worker", custody.GoroutineExited)
 	assert.Same(t, s.rec, spawned.Goroutine)
 	assert.Equal(t, s.rec.Spawn, spawned.Site)
 	assert.Nil(t, spawned.Stack, "observe mode captures no stack")
@@ -126,8 +126,8 @@ func TestGoIdentity(t *testing.T) {
 func TestGoVerifyStack(t *testing.T) {
 	r := install(t, core.Verify)
 	safego.Go(t.Context(), "stacked", func(context.Context) {})
-	spawned := r.waitFor(t, "stacked", custody.GoroutineSpawned)
-	r.waitFor(t, "stacked", custody.GoroutineExited)
+	spawned := r.WaitFor(t, "stacked", custody.GoroutineSpawned)
+	r.WaitFor(t, "stacked", custody.GoroutineExited)
 	require.NotEmpty(t, spawned.Stack, "verify mode captures the spawn stack")
 	assert.Equal(t, uintptr(spawned.Site), spawned.Stack[0], "the stack starts at the spawn site")
 	assert.Contains(t, spawned.Stack.String(), "TestGoVerifyStack")
@@ -159,7 +159,7 @@ func TestGoParentChain(t *testing.T) {
 
 // StartGoroutine is how a sink (otelbridge: a span) adjusts the context
 // an owned goroutine runs with.
-type tagSink struct{ recorder }
+type tagSink struct{ *recorder }
 
 type tagKey struct{}
 
@@ -168,12 +168,12 @@ func (s *tagSink) StartGoroutine(ctx context.Context, g *custody.Goroutine) cont
 }
 
 func TestGoSinkContext(t *testing.T) {
-	s := &tagSink{recorder{mode: core.Observe, notify: make(chan struct{}, 1)}}
+	s := &tagSink{newRecorder(core.Observe, 0)}
 	t.Cleanup(sinktest.Set(s))
 	got := make(chan any, 1)
 	safego.Go(t.Context(), "tagged", func(ctx context.Context) { got <- ctx.Value(tagKey{}) })
 	assert.Equal(t, "span of tagged for tagged", <-got, "the sink sees the context carrying the new record")
-	s.waitFor(t, "tagged", custody.GoroutineExited)
+	s.WaitFor(t, "tagged", custody.GoroutineExited)
 }
 
 // rawChild blocks in a raw goroutine started inside an owned one, so the
@@ -209,7 +209,7 @@ func TestGoLabels(t *testing.T) {
 			buf := make([]byte, 1<<20)
 			dump := string(buf[:runtime.Stack(buf, true)])
 			close(release)
-			r.waitFor(t, "labelled", custody.GoroutineExited)
+			r.WaitFor(t, "labelled", custody.GoroutineExited)
 
 			want := `labels:{"custody.name": "labelled"}]:`
 			if mode == core.Verify {
@@ -247,18 +247,18 @@ func TestGoCancelLatency(t *testing.T) {
 		})
 		time.Sleep(time.Second)
 		synctest.Wait()
-		assert.Equal(t, []custody.Kind{custody.GoroutineSpawned}, r.kinds("slow-to-stop"))
+		assert.Equal(t, []custody.Kind{custody.GoroutineSpawned}, kinds(r, "slow-to-stop"))
 
 		cancel()
 		synctest.Wait()
-		done := r.event(t, "slow-to-stop", custody.GoroutineContextDone)
+		done := event(t, r, "slow-to-stop", custody.GoroutineContextDone)
 		assert.ErrorIs(t, done.Err, context.Canceled)
 
 		time.Sleep(time.Second)
 		synctest.Wait()
 		assert.Equal(t, []custody.Kind{custody.GoroutineSpawned, custody.GoroutineContextDone, custody.GoroutineExited},
-			r.kinds("slow-to-stop"), "exited within the grace: not reported as ignoring cancellation")
-		exited := r.event(t, "slow-to-stop", custody.GoroutineExited)
+			kinds(r, "slow-to-stop"), "exited within the grace: not reported as ignoring cancellation")
+		exited := event(t, r, "slow-to-stop", custody.GoroutineExited)
 		assert.Equal(t, 300*time.Millisecond, exited.Latency, "cancel-to-exit latency")
 		assert.ErrorIs(t, exited.Err, context.Canceled)
 		assert.Equal(t, done.Time.Add(300*time.Millisecond), exited.Time)
@@ -277,14 +277,14 @@ func TestGoContextDoneBeforeStart(t *testing.T) {
 		time.Sleep(time.Second)
 		synctest.Wait()
 		assert.Equal(t, []custody.Kind{custody.GoroutineSpawned, custody.GoroutineContextDone, custody.GoroutineExited},
-			r.kinds("late"))
-		assert.Equal(t, 50*time.Millisecond, r.event(t, "late", custody.GoroutineExited).Latency)
+			kinds(r, "late"))
+		assert.Equal(t, 50*time.Millisecond, event(t, r, "late", custody.GoroutineExited).Latency)
 	})
 }
 
 func TestGoIgnoredCancel(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		r := &recorder{mode: core.Verify, grace: 100 * time.Millisecond, notify: make(chan struct{}, 1)}
+		r := newRecorder(core.Verify, 100 * time.Millisecond)
 		t.Cleanup(sinktest.Set(r))
 		ctx, cancel := context.WithCancel(t.Context())
 		release := make(chan struct{})
@@ -294,11 +294,11 @@ func TestGoIgnoredCancel(t *testing.T) {
 		cancel()
 		time.Sleep(99 * time.Millisecond)
 		synctest.Wait()
-		assert.NotContains(t, r.kinds("stubborn"), custody.GoroutineIgnoredCancel, "still within the grace")
+		assert.NotContains(t, kinds(r, "stubborn"), custody.GoroutineIgnoredCancel, "still within the grace")
 
 		time.Sleep(10 * time.Second)
 		synctest.Wait()
-		ignored := r.event(t, "stubborn", custody.GoroutineIgnoredCancel)
+		ignored := event(t, r, "stubborn", custody.GoroutineIgnoredCancel)
 		assert.Equal(t, 100*time.Millisecond, ignored.Latency, "reported once the grace has passed")
 		assert.ErrorIs(t, ignored.Err, context.Canceled)
 
@@ -306,8 +306,8 @@ func TestGoIgnoredCancel(t *testing.T) {
 		synctest.Wait()
 		assert.Equal(t, []custody.Kind{
 			custody.GoroutineSpawned, custody.GoroutineContextDone, custody.GoroutineIgnoredCancel, custody.GoroutineExited,
-		}, r.kinds("stubborn"), "ignored cancellation is reported once")
-		assert.Equal(t, 10099*time.Millisecond, r.event(t, "stubborn", custody.GoroutineExited).Latency)
+		}, kinds(r, "stubborn"), "ignored cancellation is reported once")
+		assert.Equal(t, 10099*time.Millisecond, event(t, r, "stubborn", custody.GoroutineExited).Latency)
 	})
 }
 
@@ -324,7 +324,7 @@ func (s slowDone) Emit(ctx context.Context, e custody.Event) {
 
 func TestGoIgnoredCancelAfterSlowSink(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		r := &recorder{mode: core.Verify, grace: 10 * time.Millisecond, notify: make(chan struct{}, 1)}
+		r := newRecorder(core.Verify, 10 * time.Millisecond)
 		t.Cleanup(sinktest.Set(slowDone{r}))
 		ctx, cancel := context.WithCancel(t.Context())
 		release := make(chan struct{})
@@ -336,8 +336,8 @@ func TestGoIgnoredCancelAfterSlowSink(t *testing.T) {
 		synctest.Wait()
 		assert.Equal(t, []custody.Kind{
 			custody.GoroutineSpawned, custody.GoroutineContextDone, custody.GoroutineIgnoredCancel, custody.GoroutineExited,
-		}, r.kinds("stubborn"), "the sink gets context done before ignored cancellation, however long it takes")
-		assert.Equal(t, 50*time.Millisecond, r.event(t, "stubborn", custody.GoroutineIgnoredCancel).Latency,
+		}, kinds(r, "stubborn"), "the sink gets context done before ignored cancellation, however long it takes")
+		assert.Equal(t, 50*time.Millisecond, event(t, r, "stubborn", custody.GoroutineIgnoredCancel).Latency,
 			"reported as soon as the sink has received context done, the grace having passed")
 	})
 }
@@ -346,11 +346,11 @@ func TestGoPanicVerify(t *testing.T) {
 	r := install(t, core.Verify)
 	spawnLine := line() + 1
 	safego.Go(t.Context(), "panicker", func(context.Context) { panicker() })
-	r.waitFor(t, "panicker", custody.GoroutineExited)
+	r.WaitFor(t, "panicker", custody.GoroutineExited)
 
 	assert.Equal(t, []custody.Kind{custody.GoroutineSpawned, custody.GoroutinePanicked, custody.GoroutineExited},
-		r.kinds("panicker"), "verify mode reports the panic and does not crash")
-	p := r.event(t, "panicker", custody.GoroutinePanicked)
+		kinds(r, "panicker"), "verify mode reports the panic and does not crash")
+	p := event(t, r, "panicker", custody.GoroutinePanicked)
 	assert.Equal(t, "boom", p.Value)
 	assert.Equal(t, spawnLine, p.Site.Frame().Line, "the event's site is the spawn site")
 	require.NotEmpty(t, p.Stack)
@@ -370,8 +370,8 @@ func TestGoGoexit(t *testing.T) {
 			ctx, cancel := context.WithCancel(t.Context())
 			defer cancel()
 			safego.Go(ctx, "quitter", func(context.Context) { runtime.Goexit() })
-			exited := r.waitFor(t, "quitter", custody.GoroutineExited)
-			assert.Equal(t, []custody.Kind{custody.GoroutineSpawned, custody.GoroutineExited}, r.kinds("quitter"))
+			exited := r.WaitFor(t, "quitter", custody.GoroutineExited)
+			assert.Equal(t, []custody.Kind{custody.GoroutineSpawned, custody.GoroutineExited}, kinds(r, "quitter"))
 			assert.Zero(t, exited.Latency)
 			assert.NoError(t, exited.Err)
 		})
@@ -385,8 +385,8 @@ func TestGoSendOnClosedChannel(t *testing.T) {
 	safego.Go(t.Context(), "sender", func(context.Context) {
 		ch <- 1
 	})
-	p := r.waitFor(t, "sender", custody.GoroutinePanicked)
-	r.waitFor(t, "sender", custody.GoroutineExited)
+	p := r.WaitFor(t, "sender", custody.GoroutinePanicked)
+	r.WaitFor(t, "sender", custody.GoroutineExited)
 	err, ok := p.Value.(runtime.Error)
 	require.True(t, ok, "the runtime's panic value: %#v", p.Value)
 	assert.EqualError(t, err, "send on closed channel")
@@ -420,12 +420,12 @@ func TestGoNoLeak(t *testing.T) {
 	r := install(t, core.Verify)
 	ctx, cancel := context.WithCancel(t.Context())
 	safego.Go(ctx, "quick", func(context.Context) {})
-	r.waitFor(t, "quick", custody.GoroutineExited)
+	r.WaitFor(t, "quick", custody.GoroutineExited)
 	safego.Go(ctx, "cancelled", func(ctx context.Context) { <-ctx.Done() })
 	cancel()
-	r.waitFor(t, "cancelled", custody.GoroutineExited)
+	r.WaitFor(t, "cancelled", custody.GoroutineExited)
 	goleak.VerifyNone(t, running) // also waits for the callbacks cancel started
-	assert.Equal(t, []custody.Kind{custody.GoroutineSpawned, custody.GoroutineExited}, r.kinds("quick"),
+	assert.Equal(t, []custody.Kind{custody.GoroutineSpawned, custody.GoroutineExited}, kinds(r, "quick"),
 		"the watch of a goroutine that returned is gone: cancel reports nothing about it")
 }
 

@@ -235,8 +235,8 @@ func TestGroupMembersAreOwned(t *testing.T) {
 	assert.Same(t, test, fetch.Parent.Parent)
 	assert.Equal(t, goLine, fetch.Spawn.Frame().Line, "the spawn site is the call to Group.Go")
 	assert.Equal(t, tryLine, parse.Spawn.Frame().Line, "the spawn site is the call to Group.TryGo")
-	assert.Equal(t, []custody.Kind{custody.GoroutineSpawned, custody.GoroutineExited}, r.kinds("fetch"))
-	spawned := r.event(t, "fetch", custody.GoroutineSpawned)
+	assert.Equal(t, []custody.Kind{custody.GoroutineSpawned, custody.GoroutineExited}, kinds(r, "fetch"))
+	spawned := event(t, r, "fetch", custody.GoroutineSpawned)
 	require.NotEmpty(t, spawned.Stack)
 	assert.Equal(t, uintptr(fetch.Spawn), spawned.Stack[0])
 }
@@ -247,7 +247,7 @@ func TestGroupTryGoRefusedReportsNothing(t *testing.T) {
 	g.SetLimit(0)
 	assert.False(t, g.TryGo("refused", func(context.Context) error { return nil }))
 	require.NoError(t, g.Wait())
-	assert.Empty(t, r.kinds("refused"))
+	assert.Empty(t, kinds(r, "refused"))
 }
 
 // TestGroupPanic shows the position written on Group: the first member
@@ -295,8 +295,8 @@ func TestGroupPanic(t *testing.T) {
 			require.NotNil(t, pe.Goroutine)
 			assert.Equal(t, "fetch ← crawl", pe.Goroutine.Chain())
 			assert.Equal(t, []custody.Kind{custody.GoroutineSpawned, custody.GoroutinePanicked, custody.GoroutineExited},
-				r.kinds("fetch"))
-			p := r.event(t, "fetch", custody.GoroutinePanicked)
+				kinds(r, "fetch"))
+			p := event(t, r, "fetch", custody.GoroutinePanicked)
 			assert.Equal(t, "boom", p.Value)
 			assert.Equal(t, pe.Stack, p.Stack)
 		})
@@ -316,7 +316,7 @@ func TestGroupPanicFirstWins(t *testing.T) {
 	assert.Equal(t, "first", pe.Value)
 	assert.Equal(t, 1, pe.Others)
 	assert.Contains(t, pe.Error(), "panicked: first (and 1 later member panics)")
-	assert.Equal(t, "second", r.event(t, "b", custody.GoroutinePanicked).Value, "the later panic is reported as an event")
+	assert.Equal(t, "second", event(t, r, "b", custody.GoroutinePanicked).Value, "the later panic is reported as an event")
 	assert.Panics(t, func() { _ = g.Wait() }, "every Wait re-raises it")
 }
 
@@ -329,7 +329,7 @@ type flushCounter struct {
 func (f *flushCounter) Flush(context.Context) { f.flushes.Add(1) }
 
 func TestGroupPanicFlushesOnceInWait(t *testing.T) {
-	f := &flushCounter{recorder: &recorder{mode: core.Observe, notify: make(chan struct{}, 1)}}
+	f := &flushCounter{recorder: newRecorder(core.Observe, 0)}
 	t.Cleanup(sinktest.Set(f))
 	g, _ := safego.WithContext(t.Context(), "crawl")
 	for _, name := range []string{"a", "b", "c"} {
@@ -409,8 +409,8 @@ func TestGroupWatch(t *testing.T) {
 		assert.ErrorIs(t, g.Wait(), errFirst)
 		synctest.Wait()
 		assert.Equal(t, []custody.Kind{custody.GoroutineSpawned, custody.GoroutineContextDone, custody.GoroutineExited},
-			r.kinds("slow"))
-		assert.Equal(t, 20*time.Millisecond, r.event(t, "slow", custody.GoroutineExited).Latency)
+			kinds(r, "slow"))
+		assert.Equal(t, 20*time.Millisecond, event(t, r, "slow", custody.GoroutineExited).Latency)
 	})
 }
 

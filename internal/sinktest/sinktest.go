@@ -6,6 +6,7 @@ import (
 	"context"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/custody-go/custody"
 	"github.com/custody-go/custody/internal/core"
@@ -15,13 +16,23 @@ import (
 // A Recorder is a Sink that keeps every event it receives. It is safe for
 // concurrent use.
 type Recorder struct {
+	// Grace is the cancel grace the Recorder chooses; zero leaves custody's
+	// default. Set it before installing the Recorder.
+	Grace time.Duration
+
 	mu     sync.Mutex
 	mode   core.Mode
 	events []custody.Event
+	notify chan struct{} // signalled after each event; nil in a zero Recorder
 }
 
 // New returns a Recorder for mode, which [Set] installs it in.
-func New(mode core.Mode) *Recorder { return &Recorder{mode: mode} }
+func New(mode core.Mode) *Recorder {
+	return &Recorder{mode: mode, notify: make(chan struct{}, 1)}
+}
+
+// CancelGrace returns r.Grace.
+func (r *Recorder) CancelGrace() time.Duration { return r.Grace }
 
 // Mode returns the mode the Recorder was made for.
 func (r *Recorder) Mode() core.Mode { return r.mode }
@@ -36,8 +47,46 @@ func Install(t testing.TB, mode core.Mode) *Recorder {
 // Emit records e.
 func (r *Recorder) Emit(_ context.Context, e custody.Event) {
 	r.mu.Lock()
-	defer r.mu.Unlock()
 	r.events = append(r.events, e)
+	r.mu.Unlock()
+	select {
+	case r.notify <- struct{}{}:
+	default:
+	}
+}
+
+// Of returns the events about the goroutine named name, in order.
+func (r *Recorder) Of(name string) []custody.Event {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	var out []custody.Event
+	for _, e := range r.events {
+		if e.Goroutine != nil && e.Goroutine.Name == name {
+			out = append(out, e)
+		}
+	}
+	return out
+}
+
+// WaitFor returns the first event of kind k about the goroutine named name,
+// waiting up to ten seconds for it, then failing t. Not for synctest
+// bubbles, where synctest.Wait is the way to wait.
+func (r *Recorder) WaitFor(t testing.TB, name string, k custody.Kind) custody.Event {
+	t.Helper()
+	timeout := time.NewTimer(10 * time.Second)
+	defer timeout.Stop()
+	for {
+		for _, e := range r.Of(name) {
+			if e.Kind == k {
+				return e
+			}
+		}
+		select {
+		case <-r.notify:
+		case <-timeout.C:
+			t.Fatalf("no %v event for %q after 10s; have %v", k, name, Kinds(r.Of(name)))
+		}
+	}
 }
 
 // Events returns the events recorded so far.

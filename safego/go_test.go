@@ -284,7 +284,7 @@ func TestGoContextDoneBeforeStart(t *testing.T) {
 
 func TestGoIgnoredCancel(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		r := newRecorder(core.Verify, 100 * time.Millisecond)
+		r := newRecorder(core.Verify, 100*time.Millisecond)
 		t.Cleanup(sinktest.Set(r))
 		ctx, cancel := context.WithCancel(t.Context())
 		release := make(chan struct{})
@@ -324,7 +324,7 @@ func (s slowDone) Emit(ctx context.Context, e custody.Event) {
 
 func TestGoIgnoredCancelAfterSlowSink(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		r := newRecorder(core.Verify, 10 * time.Millisecond)
+		r := newRecorder(core.Verify, 10*time.Millisecond)
 		t.Cleanup(sinktest.Set(slowDone{r}))
 		ctx, cancel := context.WithCancel(t.Context())
 		release := make(chan struct{})

@@ -71,6 +71,17 @@ func TestBadInput(t *testing.T) {
 		})
 	}
 	require.NoError(t, g.Wait())
+
+	// SetLimit while a member runs, and a member's panic raised by Wait.
+	release := make(chan struct{})
+	g.Go("busy", func(context.Context) error { <-release; return nil })
+	assert.PanicsWithValue(t, `safego: SetLimit(1) called while group "group" has 1 active member`, func() { g.SetLimit(1) })
+	close(release)
+	require.NoError(t, g.Wait())
+	g.Go("panics", func(context.Context) error { panic("boom") })
+	v := recoverFrom(func() { _ = g.Wait() })
+	require.IsType(t, &safego.PanicError{}, v)
+	assert.True(t, strings.HasPrefix(v.(error).Error(), "safego: "), v.(error).Error())
 }
 
 func TestGoOff(t *testing.T) {

@@ -58,3 +58,21 @@ func Example() {
 	// fetch-price (child of GET /quote)
 	// fetch-stock (child of GET /quote)
 }
+
+// With WithRootSpans a goroutine started outside any trace still gets a
+// span, a root span, if the sampler keeps it; without it, it gets none.
+func ExampleWithRootSpans() {
+	for _, opts := range [][]otelbridge.Option{nil, {otelbridge.WithRootSpans()}} {
+		spans := tracetest.NewSpanRecorder()
+		tp := sdktrace.NewTracerProvider(sdktrace.WithSpanProcessor(spans))
+		uninstall := otelbridge.Install(append(opts, otelbridge.WithTracerProvider(tp))...)
+		done := make(chan struct{})
+		safego.Go(context.Background(), "cleanup", func(ctx context.Context) { close(done) })
+		<-done
+		uninstall() // waits for the goroutine's exit, which ends its span
+		fmt.Println(len(opts), "options:", len(spans.Ended()), "span")
+	}
+	// Output:
+	// 0 options: 0 span
+	// 1 options: 1 span
+}

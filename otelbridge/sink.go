@@ -18,15 +18,11 @@ import (
 )
 
 // Install installs the OpenTelemetry sink, putting custody in observe mode
-// beside any sink already installed (the oracle keeps its verdicts), and
-// returns a function that removes it and stops reporting the goroutine
-// count to the MeterProvider. Call it when the program or the test is done,
-// after a last ForceFlush of the MeterProvider if its final export should
-// include the count. It waits, as [custody.Install]'s does, for goroutines
-// that have returned to report their exit, so that their spans end.
-//
-// Owned goroutines started before Install get no span and are not counted;
-// the span of one still running at uninstall is never ended.
+// beside any sink already installed, and returns a function that removes
+// it and stops reporting the goroutine count. The uninstall waits up to
+// 100ms for goroutines that have returned to report their exit, so that
+// their spans end; the span of one still running is never ended. Owned
+// goroutines started before Install get no span and are not counted.
 func Install(opts ...Option) (uninstall func()) {
 	s := newSink(opts...)
 	remove := spine.Install(s, core.Observe, core.DefaultDrain)

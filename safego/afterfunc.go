@@ -10,27 +10,14 @@ import (
 	"github.com/custody-go/custody/internal/spine"
 )
 
-// AfterFunc waits for the duration d to elapse and then calls fn(ctx) in an
-// owned goroutine named name, as [Go] does, unless ctx is done first: the
-// timer is tied to ctx and stopped when ctx is done, so a timer set per
-// request cannot outlive its request. A d of zero or less runs fn as soon as
-// possible, as [time.AfterFunc] does. fn never runs if ctx is already done.
+// AfterFunc calls fn(ctx) in an owned goroutine named name, as [Go] does,
+// once d has elapsed, unless ctx is done first: ctx being done stops the
+// timer and lets go of fn, so a timer set per request cannot outlive its
+// request. It holds no goroutine while it waits. The returned stop stops the
+// timer and reports whether it did so before the timer fired and ctx was
+// done, like [time.Timer.Stop]; it does not wait for fn.
 //
-// The returned stop function stops the timer. It reports whether it did so
-// before the timer fired and before ctx was done, like [time.Timer.Stop];
-// when it returns false, fn has been started or will never run. stop does
-// not wait for fn to return; cancel fn's ctx to stop it.
-//
-// While it waits AfterFunc holds no goroutine: a runtime timer and a
-// [context.AfterFunc] registration (which, for a context type the context
-// package does not know, costs a goroutine of that package's). When ctx is
-// done, that registration's callback stops the timer in a short-lived
-// goroutine of the context package; stop releases both. In observe and
-// verify mode the spawn site of fn's goroutine is the line that called
-// AfterFunc.
-//
-// AfterFunc panics if ctx or fn is nil or name is empty. It is safe to call
-// from any goroutine, and stop may be called any number of times.
+// AfterFunc panics if ctx or fn is nil or name is empty.
 //
 //go:noinline
 func AfterFunc(ctx context.Context, d time.Duration, name string, fn func(ctx context.Context)) (stop func() bool) {

@@ -7,8 +7,6 @@ import (
 	"time"
 
 	"github.com/custody-go/custody"
-	"github.com/custody-go/custody/internal/sinktest"
-	"github.com/custody-go/custody/internal/spine"
 	"github.com/custody-go/custody/safego"
 )
 
@@ -22,12 +20,10 @@ func (ch events) Emit(_ context.Context, e custody.Event) { ch <- e }
 // start and exit, here to a sink that prints them.
 func ExampleGo() {
 	sink := make(events, 16)
-	restore := sinktest.Set(sink)
-	defer restore()
+	defer custody.Install(sink)()
 
 	// The identity of whatever starts the goroutine: a request handler, a test.
-	request := spine.NewGoroutine(nil, "handle-payment", spine.Caller(0))
-	ctx := spine.WithRecord(context.Background(), request)
+	ctx := custody.NewContext(context.Background(), "handle-payment")
 
 	safego.Go(ctx, "send-receipt", func(ctx context.Context) {
 		me := custody.FromContext(ctx)
@@ -101,4 +97,19 @@ func ExampleAfterFunc() {
 	// Output:
 	// reminder sent
 	// stopped by stop: false
+}
+
+// SetLimit bounds the members running at once; TryGo starts one only if a
+// slot is free.
+func ExampleGroup_SetLimit() {
+	g, _ := safego.WithContext(context.Background(), "resize-images")
+	g.SetLimit(1)
+	release := make(chan struct{})
+	g.Go("first", func(ctx context.Context) error { <-release; return nil })
+	fmt.Println("second started:", g.TryGo("second", func(ctx context.Context) error { return nil }))
+	close(release)
+	fmt.Println(g.Wait())
+	// Output:
+	// second started: false
+	// <nil>
 }

@@ -13,14 +13,10 @@ import (
 	"github.com/custody-go/custody/internal/spine"
 )
 
-// Go starts fn(ctx) in a new goroutine named name.
-//
-// With custody off, Go is a go statement: it records nothing and allocates
-// nothing more, and a panic in fn crashes the process. Otherwise the
-// goroutine is owned: fn's ctx carries its [custody.Goroutine] record
-// (parent: the record [custody.FromContext] finds in ctx), the goroutine
-// carries pprof labels, its context is watched and a panic in fn is handled
-// as the package documentation says.
+// Go starts fn(ctx) in a new goroutine named name. With custody on, fn's
+// ctx carries the goroutine's record, whose parent is the record
+// [custody.FromContext] finds in ctx, and a panic in fn is handled as the
+// package documentation says.
 //
 // Go panics if ctx or fn is nil or name is empty.
 //

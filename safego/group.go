@@ -12,23 +12,14 @@ import (
 	"github.com/custody-go/custody/internal/spine"
 )
 
-// A Group is a collection of owned goroutines working on subtasks of a
-// common task, as an errgroup.Group is: each member has a name, a spawn
-// site and a [custody.Goroutine] record whose parent is the group's own
-// record, made by [WithContext] from the group's name and the identity of
-// its context. Errors, cancellation and limits behave as errgroup's, but
-// for SetLimit's check and for panics.
+// A Group is an errgroup.Group of owned goroutines: each member's record
+// has the group's record as its parent. Errors, cancellation and limits
+// behave as errgroup's. A member's panic becomes its error, which cancels
+// the group's context, and [Group.Wait] raises it again as a [*PanicError],
+// in every mode: always call Wait.
 //
-// A member's panic is recovered and becomes its error, which cancels the
-// group's context; [Group.Wait] waits for the other members and then panics
-// with a [*PanicError] holding the value and the member's stack. Later
-// panics are counted in it. This holds in every mode, off included; in
-// observe and verify mode each panic is also reported as a
-// [custody.GoroutinePanicked] event. So always call Wait.
-//
-// A Group must not be copied after first use. A zero Group is valid, has no
-// limit, does not cancel on error, and gives its members
-// context.Background() and no parent record.
+// A Group must not be copied after first use. A zero Group has no limit,
+// does not cancel on error, and gives its members context.Background().
 type Group struct {
 	ctx    context.Context         // nil in a zero Group
 	cancel context.CancelCauseFunc // ctx's; nil in a zero Group
@@ -47,10 +38,8 @@ type Group struct {
 }
 
 // WithContext returns a new Group named name and a context derived from ctx,
-// canceled the first time a member returns a non-nil error or panics, or the
-// first time Wait returns, whichever occurs first; its context.Cause is that
-// first error. The returned context keeps ctx's identity: the group's record
-// is the parent of its members, not of code that uses the context.
+// canceled, with the first error as its cause, when a member returns an
+// error or panics, or when Wait returns. The context keeps ctx's identity.
 //
 // WithContext panics if ctx is nil or name is empty.
 func WithContext(ctx context.Context, name string) (*Group, context.Context) {
@@ -66,11 +55,9 @@ func WithContext(ctx context.Context, name string) (*Group, context.Context) {
 }
 
 // Go calls fn in a new owned goroutine named name, once that does not exceed
-// the limit set by SetLimit: until then Go blocks, and a Wait that starts
-// meanwhile waits for the member too. The first member to return a non-nil
-// error cancels the group's context and has its error returned by Wait. fn's
-// ctx is the group's context carrying the member's record, as [Go]
-// describes.
+// the limit: until then Go blocks, and a Wait that starts meanwhile waits
+// for the member too. fn's ctx is the group's context with the member's
+// record.
 //
 // Go panics if fn is nil or name is empty.
 //
@@ -90,9 +77,8 @@ func (g *Group) Go(name string, fn func(ctx context.Context) error) {
 	g.start(name, fn, sem, site, stack)
 }
 
-// TryGo calls fn in a new owned goroutine named name, as Go does, only if
-// the number of active members is below the limit. It reports whether the
-// goroutine was started; if it was not, nothing is reported to the sinks.
+// TryGo calls fn as Go does only if the number of active members is below
+// the limit, and reports whether it did.
 //
 // TryGo panics if fn is nil or name is empty.
 //
@@ -142,12 +128,10 @@ func (g *Group) SetLimit(n int) {
 	g.sem.Store(&sem)
 }
 
-// Wait blocks until every member has returned, including those whose Go
-// was waiting for a slot when Wait started, and cancels the group's
-// context. If a member panicked, Wait then panics with a [*PanicError] for
-// the first one, after giving the sinks up to two seconds to flush what
-// they hold back; otherwise it returns the first non-nil error a member
-// returned, or nil.
+// Wait blocks until every member has returned and cancels the group's
+// context. It returns the first error a member returned, or, if a member
+// panicked, panics with a [*PanicError] for the first one, after giving the
+// sinks up to two seconds to flush.
 func (g *Group) Wait() error {
 	g.wg.Wait()
 	if g.cancel != nil {

@@ -24,8 +24,9 @@ var tracer trace.Tracer = noop.NewTracerProvider().Tracer("")
 
 // installTelemetry exports traces and metrics over OTLP/HTTP when
 // OTEL_EXPORTER_OTLP_ENDPOINT is set: otelbridge, installed as custody's
-// sink, makes each owned goroutine a span and counts what custody sees, and
-// it keeps receiving events beside the oracle while a run is checked. The
+// sink, makes each owned goroutine of a run a child span of the run's span
+// (spans follow the trace) and counts what custody sees, and it keeps
+// receiving events beside the oracle while a run is checked. The
 // exporters read the other OTEL_EXPORTER_OTLP_* variables themselves, the
 // periodic reader OTEL_METRIC_EXPORT_INTERVAL; OTEL_SERVICE_NAME defaults to
 // custody-payment-demo. uninstall exports what is left.

@@ -6,12 +6,14 @@ import (
 	"sync"
 	"testing"
 
+	"go.opentelemetry.io/otel/attribute"
 	sdkmetric "go.opentelemetry.io/otel/sdk/metric"
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 	"go.opentelemetry.io/otel/sdk/trace/tracetest"
 	"go.opentelemetry.io/otel/trace"
 	"golang.org/x/sync/errgroup"
 
+	"github.com/custody-go/custody"
 	"github.com/custody-go/custody/internal/core"
 	"github.com/custody-go/custody/oracle"
 	"github.com/custody-go/custody/otelbridge"
@@ -59,6 +61,36 @@ func BenchmarkGoTraced(b *testing.B) {
 		tracer := tel.tp.Tracer("bench")
 		startAndWait(b, tel.request(b, ctx), func(ctx context.Context, fn func(context.Context)) {
 			sctx, span := tracer.Start(ctx, "bench")
+			go func() {
+				defer span.End()
+				fn(sctx)
+			}()
+		})
+	})
+	// The floor of any bridge that sets the span attributes the bridge sets
+	// (nine: identity, parent, owner, chain, code location): raw, plus
+	// those attributes, built per goroutine as the bridge builds them.
+	b.Run("raw+attributes", func(b *testing.B) {
+		tel := newOTel(sdktrace.ParentBased(sdktrace.AlwaysSample()), true)
+		defer tel.shutdown()
+		tracer := tel.tp.Tracer("bench")
+		parent := &custody.Goroutine{ID: 1, Name: "request"}
+		var id int64 = 1 << 20
+		startAndWait(b, tel.request(b, ctx), func(ctx context.Context, fn func(context.Context)) {
+			sctx, span := tracer.Start(ctx, "bench")
+			id++
+			g := &custody.Goroutine{ID: uint64(id), Name: "bench", Parent: parent}
+			span.SetAttributes(
+				attribute.Int64("custody.goroutine.id", id),
+				attribute.String("custody.goroutine.name", "bench"),
+				attribute.String("code.function.name", "safego_test.BenchmarkGoTraced"),
+				attribute.String("code.file.path", "/src/safego/go_bench_test.go"),
+				attribute.Int("code.line.number", 60),
+				attribute.String("custody.goroutine.parent", parent.Name),
+				attribute.Int64("custody.goroutine.parent_id", 1),
+				attribute.String("custody.goroutine.owner", parent.Name),
+				attribute.String("custody.goroutine.chain", g.Chain()),
+			)
 			go func() {
 				defer span.End()
 				fn(sctx)

@@ -161,6 +161,13 @@ func (o *owned) unwatch(e *custody.Event) {
 	if o.linked {
 		w.unlink(o)
 		if !w.dead {
+			if isClosed(w.key) {
+				// Done, but the callback, which the context package runs
+				// in a goroutine of its own, has not started yet.
+				w.mu.Unlock()
+				o.doneBeforeExit(time.Now(), e)
+				return
+			}
 			var stop func() bool
 			if w.n == 0 {
 				stop = w.emptied()
@@ -193,6 +200,16 @@ func (o *owned) unwatch(e *custody.Event) {
 	c.pending.Wait()
 	e.Latency = max(e.Time.Sub(c.doneAt), 0)
 	e.Err = o.ctx.Err()
+}
+
+// isClosed reports whether done is closed, without blocking.
+func isClosed(done <-chan struct{}) bool {
+	select {
+	case <-done:
+		return true
+	default:
+		return false
+	}
 }
 
 // doneBeforeExit reports that o's context was done at doneAt, as onDone

@@ -21,6 +21,7 @@ import (
 	"github.com/custody-go/custody/internal/core"
 	"github.com/custody-go/custody/internal/sinktest"
 	"github.com/custody-go/custody/internal/spine"
+	"github.com/custody-go/custody/internal/stack"
 	"github.com/custody-go/custody/safego"
 )
 
@@ -198,7 +199,6 @@ func rawChild(ready chan<- struct{}, release <-chan struct{}) {
 // custody.name in observe mode, and custody.id too in verify mode, where the
 // oracle reads it.
 func TestGoLabels(t *testing.T) {
-	t.Setenv("GODEBUG", "tracebacklabels=1")
 	for _, mode := range []core.Mode{core.Observe, core.Verify} {
 		t.Run(mode.String(), func(t *testing.T) {
 			r := install(t, mode)
@@ -216,36 +216,29 @@ func TestGoLabels(t *testing.T) {
 			})
 			id := <-ids
 			<-ready
-
-			buf := make([]byte, 1<<20)
-			dump := string(buf[:runtime.Stack(buf, true)])
+			gs := stack.Labelled()
 			close(release)
 			r.WaitFor(t, "labelled", custody.GoroutineExited)
 
-			want := `labels:{"custody.name": "labelled"}]:`
+			want := map[string]string{"custody.name": "labelled"}
 			if mode == core.Verify {
-				want = `labels:{"custody.id": "` + strconv.FormatUint(id, 10) + `", "custody.name": "labelled"}]:`
+				want["custody.id"] = strconv.FormatUint(id, 10)
 			}
-			var owner, child string
-			for g := range strings.SplitSeq(dump, "\n\n") {
+			var owner, child *stack.Goroutine
+			for i, g := range gs {
 				switch {
-				case strings.Contains(g, "safego_test.rawChild("):
-					child = g
-				case strings.Contains(g, "safego_test.TestGoLabels.func1.1("):
-					owner = g
+				case g.Has("github.com/custody-go/custody/safego_test.rawChild"):
+					child = &gs[i]
+				case g.Has("github.com/custody-go/custody/safego_test.TestGoLabels.func1.1"):
+					owner = &gs[i]
 				}
 			}
-			require.NotEmpty(t, child, "raw child not in the dump:\n%s", dump)
-			require.NotEmpty(t, owner, "owned goroutine not in the dump:\n%s", dump)
-			assert.Contains(t, firstLine(owner), want)
-			assert.Contains(t, firstLine(child), want)
+			require.NotNil(t, child, "raw child not found")
+			require.NotNil(t, owner, "owned goroutine not found")
+			assert.Equal(t, want, owner.Labels)
+			assert.Equal(t, want, child.Labels)
 		})
 	}
-}
-
-func firstLine(s string) string {
-	first, _, _ := strings.Cut(s, "\n")
-	return first
 }
 
 func TestGoCancelLatency(t *testing.T) {

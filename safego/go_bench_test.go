@@ -142,6 +142,20 @@ func BenchmarkGroup(b *testing.B) {
 			}
 		})
 	}
+	// observe without the context watch, to isolate its cost: a zero Group's
+	// members run with context.Background(), which is never done.
+	b.Run("observe-unwatched", func(b *testing.B) {
+		tel := installOTel(sdktrace.ParentBased(sdktrace.NeverSample()), false)
+		defer tel.uninstall()
+		b.ReportAllocs()
+		for b.Loop() {
+			var g safego.Group
+			for range members {
+				g.Go("member", func(ctx context.Context) error { return ctx.Err() })
+			}
+			_ = g.Wait()
+		}
+	})
 }
 
 // BenchmarkGoHeap parks 100,000 goroutines, started with a go statement

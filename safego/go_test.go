@@ -199,6 +199,9 @@ func rawChild(ready chan<- struct{}, release <-chan struct{}) {
 // custody.name in observe mode, and custody.id too in verify mode, where the
 // oracle reads it.
 func TestGoLabels(t *testing.T) {
+	// Labels printed in the dump, rather than joined from a profile by
+	// stack, which cannot tell goroutines of one stack apart.
+	t.Setenv("GODEBUG", "tracebacklabels=1")
 	for _, mode := range []core.Mode{core.Observe, core.Verify} {
 		t.Run(mode.String(), func(t *testing.T) {
 			r := install(t, mode)

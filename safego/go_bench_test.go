@@ -48,6 +48,31 @@ func BenchmarkGo(b *testing.B) {
 	}
 }
 
+// BenchmarkGoPerRequest is BenchmarkGo with a context of its own per
+// goroutine, made and canceled around it as a request's would be: the
+// context watch, shared by the goroutines of one context, is made and
+// dropped each time. Raw makes and cancels the context too.
+func BenchmarkGoPerRequest(b *testing.B) {
+	perRequest := func(b *testing.B, ctx context.Context, start func(context.Context, func(context.Context))) {
+		var wg sync.WaitGroup
+		fn := func(context.Context) { wg.Done() }
+		b.ReportAllocs()
+		for b.Loop() {
+			rctx, cancel := context.WithCancel(ctx)
+			wg.Add(1)
+			start(rctx, fn)
+			wg.Wait()
+			cancel()
+		}
+	}
+	b.Run("raw", func(b *testing.B) { perRequest(b, context.Background(), rawGo) })
+	b.Run("observe", func(b *testing.B) {
+		tel := installOTel(sdktrace.ParentBased(sdktrace.NeverSample()), false)
+		defer tel.uninstall()
+		perRequest(b, tel.request(b, context.Background()), ownedGo)
+	})
+}
+
 // BenchmarkGoTraced starts goroutines in a sampled trace: the parent span is
 // sampled and spans are exported through a batch span processor to an
 // exporter that discards them. Raw starts and ends a span by hand around a

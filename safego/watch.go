@@ -2,6 +2,7 @@ package safego
 
 import (
 	"context"
+	"reflect"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -20,12 +21,18 @@ import (
 // goroutine that returns before the callback reaches it leaves the list and
 // reports the event itself. Either way the event comes before the exit.
 //
-// In observe mode a watch left empty stays registered for the next
-// goroutine of the same context, up to maxIdleWatches of them at once;
-// beyond that, and in verify mode, it is dropped with its registration.
+// The first goroutine of a context gets a private watch, which is not
+// published and is dropped with its registration when the goroutine
+// returns: a context per request costs one registration, as a
+// context.AfterFunc per goroutine would. Later goroutines of a context seen
+// before share a published watch. In observe mode a shared watch left empty
+// stays registered for the next goroutine of its context (a server's, a
+// group's), up to maxIdleWatches of them at once; beyond that, and in
+// verify mode, it is dropped with its registration.
 type watch struct {
 	key      <-chan struct{}
 	keepIdle bool
+	private  bool // not in watches: one goroutine's
 	stop     func() bool // the registration's; set before any goroutine joins
 
 	mu     sync.Mutex
@@ -54,6 +61,14 @@ func (o *owned) watch(done <-chan struct{}) {
 	watched := o.ctx
 	if o.Context.Done() == done {
 		watched = o.Context
+	}
+	if _, ok := watches.Load(done); !ok && !seenBefore(done) {
+		w := &watch{key: done, private: true}
+		w.mu.Lock()
+		w.stop = context.AfterFunc(watched, w.fire)
+		w.link(o)
+		w.mu.Unlock()
+		return
 	}
 	for {
 		var w *watch
@@ -112,7 +127,7 @@ func (w *watch) unlink(o *owned) {
 // emptied keeps w, left without goroutines, or drops it and returns its
 // registration's stop function, to be called once w.mu is released.
 func (w *watch) emptied() (stop func() bool) {
-	if w.keepIdle {
+	if w.keepIdle && !w.private {
 		if idleWatches.Add(1) <= maxIdleWatches {
 			w.idle = true
 			return nil
@@ -123,6 +138,22 @@ func (w *watch) emptied() (stop func() bool) {
 	return w.stop
 }
 
+// seen remembers the Done channels of watched contexts, by address, in a
+// small direct-mapped table. A stale address that a new channel reuses only
+// makes its first goroutine share a watch.
+var seen [256]atomic.Uintptr
+
+// seenBefore reports whether done was watched recently, and remembers it.
+func seenBefore(done <-chan struct{}) bool {
+	p := reflect.ValueOf(done).Pointer()
+	slot := &seen[(p>>4)%uintptr(len(seen))]
+	if slot.Load() == p {
+		return true
+	}
+	slot.Store(p)
+	return false
+}
+
 // remove takes w out of watches. w.mu must be held.
 func (w *watch) remove() {
 	w.dead = true
@@ -130,7 +161,9 @@ func (w *watch) remove() {
 		w.idle = false
 		idleWatches.Add(-1)
 	}
-	watches.CompareAndDelete(w.key, w)
+	if !w.private {
+		watches.CompareAndDelete(w.key, w)
+	}
 }
 
 // fire runs, in a goroutine of the context package's, when the watched

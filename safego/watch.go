@@ -25,25 +25,40 @@ import (
 // published and is dropped with its registration when the goroutine
 // returns: a context per request costs one registration, as a
 // context.AfterFunc per goroutine would. Later goroutines of a context seen
-// before share a published watch. In observe mode a shared watch left empty
-// stays registered for the next goroutine of its context (a server's, a
-// group's), up to maxIdleWatches of them at once; beyond that, and in
-// verify mode, it is dropped with its registration.
+// before share a published watch, which, left empty, stays registered for
+// the next goroutine of its context (a server's, a group's), up to
+// maxIdleWatches of them at once, beyond which it is dropped. In verify
+// mode every goroutine has a private watch: a test keeps no registration
+// past its goroutines.
 type watch struct {
 	key      <-chan struct{}
 	keepIdle bool
-	private  bool // not in watches: one goroutine's
+	private  bool        // not in watches: one goroutine's
 	stop     func() bool // the registration's; set before any goroutine joins
 
-	mu     sync.Mutex
-	head   *owned
-	n      int
-	idle   bool      // empty, and counted in idleWatches
-	dead   bool      // no longer in watches: done, or dropped
+	// The goroutines, in shards by record ID, so that goroutines joining
+	// and leaving on different processors seldom wait for each other: a
+	// private watch has one shard, a shared one watchShards.
+	shards []watchShard
+	one    [1]watchShard // a private watch's shards
+	n      atomic.Int32  // goroutines linked; changed under their shard's lock
+	idle   atomic.Bool   // counted in idleWatches
+	// dead is set, after doneAt if the context is done, when w leaves
+	// watches: no goroutine may join it then. A joiner reads it under its
+	// shard's lock, and fire and drop set it before they empty the shards.
+	dead   atomic.Bool
 	doneAt time.Time // when the callback ran, if it did
 }
 
-// watches holds the live watches by Done channel.
+const watchShards = 8
+
+type watchShard struct {
+	mu   sync.Mutex
+	head *owned
+	_    [48]byte // a cache line of its own
+}
+
+// watches holds the shared watches by Done channel.
 var watches sync.Map
 
 // maxIdleWatches bounds the empty watches kept in observe mode. Each holds
@@ -53,7 +68,21 @@ const maxIdleWatches = 64
 
 var idleWatches atomic.Int32
 
-// watch joins o to the watch of done, making it if there is none.
+// shard returns the shard of o's list.
+func (w *watch) shard(o *owned) *watchShard { return &w.shards[o.rec.ID%uint64(len(w.shards))] }
+
+// newWatch returns a watch of done: private, with one shard, or shared.
+func newWatch(done <-chan struct{}, private, keepIdle bool) *watch {
+	w := &watch{key: done, private: private, keepIdle: keepIdle}
+	if private {
+		w.shards = w.one[:]
+	} else {
+		w.shards = make([]watchShard, watchShards)
+	}
+	return w
+}
+
+// watch joins o to a watch of done.
 func (o *owned) watch(done <-chan struct{}) {
 	// Watch the context the goroutine was given, not the layers added to
 	// it, unless a sink's layer changed when it is done: the context
@@ -62,103 +91,118 @@ func (o *owned) watch(done <-chan struct{}) {
 	if o.Context.Done() == done {
 		watched = o.Context
 	}
-	if _, ok := watches.Load(done); !ok && !seenBefore(done) {
-		w := &watch{key: done, private: true}
-		w.mu.Lock()
+	if o.st.Mode == core.Verify || !sharedBefore(done) {
+		w := newWatch(done, true, false)
+		sh := w.shard(o)
+		sh.mu.Lock()
 		w.stop = context.AfterFunc(watched, w.fire)
-		w.link(o)
-		w.mu.Unlock()
+		w.link(sh, o)
+		sh.mu.Unlock()
 		return
 	}
 	for {
 		var w *watch
 		if v, ok := watches.Load(done); ok {
 			w = v.(*watch)
-			w.mu.Lock()
 		} else {
-			w = &watch{key: done, keepIdle: o.st.Mode == core.Observe}
-			w.mu.Lock()
+			// Made with every shard locked, so that no goroutine joins it
+			// before its registration is set.
+			w = newWatch(done, false, o.st.Mode == core.Observe)
+			w.lockAll()
 			if v, loaded := watches.LoadOrStore(done, w); loaded {
-				w.mu.Unlock()
+				w.unlockAll()
 				w = v.(*watch)
-				w.mu.Lock()
 			} else {
 				w.stop = context.AfterFunc(watched, w.fire)
+				w.unlockAll()
 			}
 		}
-		if w.dead {
-			w.mu.Unlock()
-			continue // it was removed from watches before we locked it
+		sh := w.shard(o)
+		sh.mu.Lock()
+		if w.dead.Load() {
+			sh.mu.Unlock()
+			continue // it left watches before we locked it
 		}
-		w.link(o)
-		w.mu.Unlock()
+		w.link(sh, o)
+		sh.mu.Unlock()
 		return
 	}
 }
 
-// link adds o to w's list. w.mu must be held.
-func (w *watch) link(o *owned) {
-	o.w, o.prev, o.next, o.linked = w, nil, w.head, true
-	if w.head != nil {
-		w.head.prev = o
+func (w *watch) lockAll() {
+	for i := range w.shards {
+		w.shards[i].mu.Lock()
 	}
-	w.head = o
-	w.n++
-	if w.idle {
-		w.idle = false
+}
+
+func (w *watch) unlockAll() {
+	for i := range w.shards {
+		w.shards[i].mu.Unlock()
+	}
+}
+
+// link adds o to sh, a shard of w. sh.mu must be held.
+func (w *watch) link(sh *watchShard, o *owned) {
+	o.w, o.prev, o.next, o.linked = w, nil, sh.head, true
+	if sh.head != nil {
+		sh.head.prev = o
+	}
+	sh.head = o
+	if w.n.Add(1) == 1 && w.idle.CompareAndSwap(true, false) {
 		idleWatches.Add(-1)
 	}
 }
 
-// unlink removes o from w's list. w.mu must be held.
-func (w *watch) unlink(o *owned) {
+// unlink removes o from sh, a shard of w, and reports whether w is left
+// empty. sh.mu must be held.
+func (w *watch) unlink(sh *watchShard, o *owned) (empty bool) {
 	if o.prev != nil {
 		o.prev.next = o.next
 	} else {
-		w.head = o.next
+		sh.head = o.next
 	}
 	if o.next != nil {
 		o.next.prev = o.prev
 	}
 	o.prev, o.next, o.linked = nil, nil, false
-	w.n--
+	return w.n.Add(-1) == 0
 }
 
-// emptied keeps w, left without goroutines, or drops it and returns its
-// registration's stop function, to be called once w.mu is released.
-func (w *watch) emptied() (stop func() bool) {
+// emptied keeps w, left without goroutines, for the next goroutine of its
+// context, or drops it.
+func (w *watch) emptied() {
 	if w.keepIdle && !w.private {
-		if idleWatches.Add(1) <= maxIdleWatches {
-			w.idle = true
-			return nil
+		if !w.idle.CompareAndSwap(false, true) {
+			return
 		}
-		idleWatches.Add(-1)
+		if idleWatches.Add(1) <= maxIdleWatches {
+			return
+		}
+	}
+	w.drop()
+}
+
+// drop takes w out of watches and stops its registration, unless a
+// goroutine joined it meanwhile or its context is done.
+func (w *watch) drop() {
+	if !w.private {
+		w.lockAll()
+		if w.n.Load() != 0 || w.dead.Load() {
+			w.unlockAll()
+			return
+		}
 	}
 	w.remove()
-	return w.stop
-}
-
-// seen remembers the Done channels of watched contexts, by address, in a
-// small direct-mapped table. A stale address that a new channel reuses only
-// makes its first goroutine share a watch.
-var seen [256]atomic.Uintptr
-
-// seenBefore reports whether done was watched recently, and remembers it.
-func seenBefore(done <-chan struct{}) bool {
-	p := reflect.ValueOf(done).Pointer()
-	slot := &seen[(p>>4)%uintptr(len(seen))]
-	if slot.Load() == p {
-		return true
+	if !w.private {
+		w.unlockAll()
 	}
-	slot.Store(p)
-	return false
+	w.stop()
 }
 
-// remove takes w out of watches. w.mu must be held.
+// remove marks w dead and takes it out of watches.
 func (w *watch) remove() {
-	w.dead = true
-	if w.idle {
-		w.idle = false
+	w.dead.Store(true)
+	if w.idle.CompareAndSwap(true, false) {
 		idleWatches.Add(-1)
 	}
 	if !w.private {
@@ -167,58 +211,53 @@ func (w *watch) remove() {
 }
 
 // fire runs, in a goroutine of the context package's, when the watched
-// context is done.
+// context is done. It reports to each goroutine still linked.
 func (w *watch) fire() {
 	now := time.Now()
-	w.mu.Lock()
+	w.doneAt = now // before dead: a goroutine that sees dead reads it
 	w.remove()
-	w.doneAt = now
-	for w.head != nil {
-		o := w.head
-		w.unlink(o)
-		c := &canceled{doneAt: now}
-		c.pending.Add(1) // onDone's
-		o.c = c
-		w.mu.Unlock()
-		o.onDone(c)
-		w.mu.Lock()
+	for i := range w.shards {
+		sh := &w.shards[i]
+		sh.mu.Lock()
+		for sh.head != nil {
+			o := sh.head
+			w.unlink(sh, o)
+			c := &canceled{doneAt: now}
+			c.pending.Add(1) // onDone's
+			o.c = c
+			sh.mu.Unlock()
+			o.onDone(c)
+			sh.mu.Lock()
+		}
+		sh.mu.Unlock()
 	}
-	w.mu.Unlock()
 }
 
 // unwatch leaves the watch as the goroutine exits, filling in the exit
 // event's time, latency and error if the context was done.
 func (o *owned) unwatch(e *custody.Event) {
 	w := o.w
-	w.mu.Lock()
+	sh := w.shard(o)
+	sh.mu.Lock()
 	if o.linked {
-		w.unlink(o)
-		if !w.dead {
-			if isClosed(w.key) {
-				// Done, but the callback, which the context package runs
-				// in a goroutine of its own, has not started yet.
-				w.mu.Unlock()
-				o.doneBeforeExit(time.Now(), e)
-				return
-			}
-			var stop func() bool
-			if w.n == 0 {
-				stop = w.emptied()
-			}
-			w.mu.Unlock()
-			if stop != nil {
-				stop()
-			}
-			return
+		empty := w.unlink(sh, o)
+		dead := w.dead.Load()
+		sh.mu.Unlock()
+		switch {
+		case dead:
+			// The context is done and the callback has not reached o yet.
+			o.doneBeforeExit(w.doneAt, e)
+		case isClosed(w.key):
+			// Done, but the callback, which the context package runs in
+			// a goroutine of its own, has not started yet.
+			o.doneBeforeExit(time.Now(), e)
+		case empty:
+			w.emptied()
 		}
-		// The context is done and the callback has not reached o yet.
-		doneAt := w.doneAt
-		w.mu.Unlock()
-		o.doneBeforeExit(doneAt, e)
 		return
 	}
 	c := o.c
-	w.mu.Unlock()
+	sh.mu.Unlock()
 	// onDone has run or is running: wait for its event, and for onGrace's
 	// if it armed the timer and the timer has fired. The exit time is taken
 	// under the lock, so that an onGrace that reports does so earlier.
@@ -243,6 +282,31 @@ func isClosed(done <-chan struct{}) bool {
 	default:
 		return false
 	}
+}
+
+// seen remembers the Done channels of watched contexts, by address, in a
+// small direct-mapped table. A stale address that a new channel reuses only
+// makes its first goroutine share a watch.
+var seen [256]atomic.Uintptr
+
+// sharedBefore reports whether done has a shared watch or was watched
+// recently, and remembers it.
+func sharedBefore(done <-chan struct{}) bool {
+	if _, ok := watches.Load(done); ok {
+		return true
+	}
+	return seenBefore(done)
+}
+
+// seenBefore reports whether done was watched recently, and remembers it.
+func seenBefore(done <-chan struct{}) bool {
+	p := reflect.ValueOf(done).Pointer()
+	slot := &seen[(p>>4)%uintptr(len(seen))]
+	if slot.Load() == p {
+		return true
+	}
+	slot.Store(p)
+	return false
 }
 
 // doneBeforeExit reports that o's context was done at doneAt, as onDone

@@ -74,9 +74,9 @@ func TestJaeger(t *testing.T) {
 
 	// A request handler's identity and span, and a small tree of owned
 	// goroutines under it (spans follow the trace: the goroutines' spans
-	// are children of the request's, which is sampled): quote starts price, which ignores the request's
-	// cancellation for a while, closes a channel twice and waits; a group
-	// member panics.
+	// are children of the request's, which is sampled): quote starts
+	// price, which ignores the request's cancellation for a while, closes a
+	// channel twice and waits; a group member panics.
 	reqCtx, request := tp.Tracer("e2e").Start(custody.NewContext(ctx, "handler"), "GET /quote")
 	reqCtx, cancel := context.WithCancel(reqCtx)
 	quoteLine := line() + 1

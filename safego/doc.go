@@ -19,7 +19,7 @@
 // statement inherit its labels. [Group.Wait] re-raises a member's panic in
 // every mode.
 //
-// Cost: off adds nothing to a go statement; observe costs up to about three
-// go statements, verify about ten (BenchmarkGo, BenchmarkGroup; see
+// Cost: off adds nothing to a go statement; observe costs two to three go
+// statements, verify several times more (BenchmarkGo, BenchmarkGroup; see
 // BENCHMARKS.md).
 package safego

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"regexp"
 	"runtime"
+	"runtime/pprof"
 	"strconv"
 	"strings"
 	"sync"
@@ -220,6 +221,9 @@ func TestGoLabels(t *testing.T) {
 			id := <-ids
 			<-ready
 			gs := stack.Labelled()
+			// What go tool pprof -tags reads: the goroutine profile's labels.
+			var profile strings.Builder
+			require.NoError(t, pprof.Lookup("goroutine").WriteTo(&profile, 1))
 			close(release)
 			r.WaitFor(t, "labelled", custody.GoroutineExited)
 
@@ -240,6 +244,7 @@ func TestGoLabels(t *testing.T) {
 			require.NotNil(t, owner, "owned goroutine not found")
 			assert.Equal(t, want, owner.Labels)
 			assert.Equal(t, want, child.Labels)
+			assert.Contains(t, profile.String(), `"custody.name":"labelled"`)
 		})
 	}
 }

@@ -15,6 +15,7 @@ type config struct {
 	meterProvider  metric.MeterProvider
 	cancelGrace    time.Duration
 	rootSpans      bool
+	leakInterval   time.Duration // 0: no leak detection
 }
 
 // An Option configures [Install].
@@ -84,4 +85,24 @@ func WithCancelGrace(d time.Duration) Option {
 // none of their own.
 func WithRootSpans() Option {
 	return optionFunc(func(c *config) { c.rootSpans = true })
+}
+
+// WithLeakDetection reads the runtime's goroutineleak profile every
+// interval while the bridge is installed, from a goroutine of the bridge's,
+// and reports the goroutines it proves blocked forever as
+// custody.goroutine.leaked, by owner (see "Goroutine leaks" in the package
+// documentation). Each pass runs a full garbage collection cycle; a minute
+// is a good interval. Where the runtime has no goroutineleak profile (Go
+// 1.26 without GOEXPERIMENT=goroutineleakprofile), Install says so once to
+// otel.Handle and detects nothing. WithLeakDetection panics if interval is
+// shorter than a second.
+func WithLeakDetection(interval time.Duration) Option {
+	switch {
+	case interval <= 0:
+		panic("otelbridge: WithLeakDetection(" + interval.String() + "): the interval must be positive")
+	case interval < minLeakInterval:
+		panic("otelbridge: WithLeakDetection(" + interval.String() + "): the interval must be at least " +
+			minLeakInterval.String() + ": each pass runs a garbage collection")
+	}
+	return optionFunc(func(c *config) { c.leakInterval = interval })
 }

@@ -25,10 +25,12 @@ import (
 // goroutines started before Install get no span and are not counted.
 func Install(opts ...Option) (uninstall func()) {
 	s := newSink(opts...)
+	leaks := startLeakDetection(s.meterProvider, s.leakInterval)
 	remove := spine.Install(s, core.Observe, core.DefaultDrain)
 	var once sync.Once
 	return func() {
 		once.Do(func() {
+			leaks.shutdown()
 			remove()
 			s.unregister()
 		})
@@ -51,6 +53,7 @@ func newSink(opts ...Option) *sink {
 		metric.WithInstrumentationVersion(Version),
 		metric.WithSchemaURL(semconv.SchemaURL)), s.goroutineOpts)
 	s.tracerProvider, s.meterProvider = c.tracerProvider, c.meterProvider
+	s.leakInterval = c.leakInterval
 	return s
 }
 
@@ -67,6 +70,8 @@ type sink struct {
 	// The providers, for Flush.
 	tracerProvider trace.TracerProvider
 	meterProvider  metric.MeterProvider
+
+	leakInterval time.Duration // WithLeakDetection's; 0 without
 }
 
 // A forceFlusher is a provider that can export what it holds now, as the

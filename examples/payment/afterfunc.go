@@ -83,8 +83,8 @@ func (s *service) askGateway(ctx context.Context, id string) <-chan error {
 }
 
 // loadAfterFunc authorizes every order, from 4 clients at once, waits until
-// every timer has fired, and counts the goroutines left running this file's
-// code.
+// every timer has fired, counts the goroutines left running this file's
+// code, and reads what otelbridge's leak detection says of them.
 func loadAfterFunc(ctx context.Context, s *service, orders int) (measure, error) {
 	err := parallel(ctx, 4, "client", func(ctx context.Context, c int) error {
 		for i := c; i < orders; i += 4 {
@@ -96,7 +96,8 @@ func loadAfterFunc(ctx context.Context, s *service, orders int) (measure, error)
 	})
 	time.Sleep(2 * authTimeout) // every timer has fired
 	n := goroutinesIn("payment/afterfunc.go:")
-	return measure{Value: float64(n), Text: itoa(n)}, err
+	leaks, lerr := detectLeaks(ctx) // see leaks.go
+	return measure{Value: float64(n), Text: itoa(n), Leaks: leaks}, errors.Join(err, lerr)
 }
 
 // goroutinesIn counts the goroutines, other than the caller, whose stack

@@ -56,6 +56,7 @@ type incident struct {
 type measure struct {
 	Value float64
 	Text  string
+	Leaks *leakView // afterfunc: what otelbridge's leak detection exported
 }
 
 var incidents = []*incident{
@@ -197,6 +198,9 @@ func printTable(w io.Writer, selected []*incident, results []result) {
 			buggy.Measure.Text, fixed.Measure.Text, len(buggy.Findings), len(fixed.Findings))
 		fmt.Fprintf(w, "   %s\n", inc.title)
 		writeFinding(w, "custody: ", buggy)
+		if buggy.Measure.Leaks != nil || fixed.Measure.Leaks != nil {
+			writeLeaks(w, buggy, fixed)
+		}
 		if inc.crashes {
 			fmt.Fprintln(w, "            (caught in owned goroutines under the oracle; with custody off each one kills the process)")
 		}
@@ -249,6 +253,9 @@ func printVerdicts(w io.Writer, results []result) {
 		}
 		if r.Package != "" {
 			fmt.Fprintf(w, "oracle.VerifyTestMain, after the package's tests:\n%s\n", r.Package)
+		}
+		if r.Measure.Leaks != nil {
+			fmt.Fprintf(w, "otelbridge.WithLeakDetection, in production:\n%s\n\n", r.Measure.Leaks)
 		}
 	}
 }

@@ -8,6 +8,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"os/exec"
+	"runtime/pprof"
 	"slices"
 	"strings"
 	"sync"
@@ -24,6 +25,9 @@ import (
 )
 
 func TestMain(m *testing.M) { oracle.VerifyTestMain(m) }
+
+// hasLeakProfile reports whether the runtime has the goroutineleak profile.
+func hasLeakProfile() bool { return pprof.Lookup("goroutineleak") != nil }
 
 // redisFor returns the address of REDIS_ADDR's Redis, or of a miniredis
 // started for t.
@@ -115,6 +119,14 @@ func TestAfterFuncChild(t *testing.T) {
 	m, err := run(t, incidentNamed(t, "afterfunc"), "buggy", redisFor(t))
 	require.NoError(t, err)
 	assert.Positive(t, m.Value, "goroutines alive")
+	// In production, leak detection counts them by the function they are
+	// blocked in.
+	require.NotNil(t, m.Leaks)
+	if m.Leaks.Available {
+		fn := "github.com/custody-go/custody/examples/payment.(*service).authorizeBuggy.func1"
+		assert.Equal(t, map[string]int64{"code.function.name=" + fn: int64(m.Value)}, m.Leaks.Leaked)
+		t.Logf("%s", m.Leaks)
+	}
 }
 
 func TestAfterFunc(t *testing.T) {
@@ -132,9 +144,18 @@ func TestAfterFunc(t *testing.T) {
 		require.True(t, ok)
 		assert.Contains(t, f.Details, "blocked at "+at(t, "afterfunc.go", "nobody receives: blocked forever"))
 		assert.Contains(t, report, "created by time.goFunc")
+		if hasLeakProfile() {
+			assert.Contains(t, report, `custody.goroutine.leaked{code.function.name="github.com/custody-go/custody/examples/payment.(*service).authorizeBuggy.func1"}`)
+		}
 	})
 	t.Run("fixed", func(t *testing.T) {
-		assert.Zero(t, runFixed(t, "afterfunc").Value, "goroutines alive")
+		m := runFixed(t, "afterfunc")
+		assert.Zero(t, m.Value, "goroutines alive")
+		require.NotNil(t, m.Leaks)
+		assert.Equal(t, hasLeakProfile(), m.Leaks.Available)
+		if m.Leaks.Available {
+			assert.Equal(t, map[string]int64{"": 0}, m.Leaks.Leaked, "custody.goroutine.leaked")
+		}
 	})
 }
 

@@ -42,11 +42,28 @@
 //	custody.goroutine.cancel.duration  seconds from a goroutine's context being done to its return (histogram)
 //	custody.goroutine.ignored_cancels  goroutines still running a grace after their context was done
 //	custody.goroutine.panics           panics in owned goroutines
+//	custody.goroutine.leaked           goroutines proven blocked forever, by custody.name or code.function.name (WithLeakDetection)
 //	custody.chan.sends_after_close, custody.chan.double_closes, custody.chan.non_owner_closes, by custody.chan.name
 //	custody.map.zero_loads, custody.map.mutations_after_store (the latter beside the oracle only)
 //
 // Names should be few and fixed; beyond 1024 goroutine or channel names,
 // measurements share the set otel.metric.overflow=true.
+//
+// [WithLeakDetection] reads the runtime's goroutineleak profile every
+// interval and exports custody.goroutine.leaked, an UpDownCounter in
+// {goroutine}: the goroutines a garbage collection proved blocked forever
+// on channels, locks or wait groups that nothing running can reach. They
+// are never freed, so the count only grows: alert on anything above 0.
+// Goroutines started by safego, and raw ones they started, are counted by
+// custody.name, their pprof label; others, such as a raw time.AfterFunc's
+// callbacks, by code.function.name, the innermost function outside the
+// standard library and custody. A pass that found none reports 0 without
+// attributes. Go 1.27 has the profile, Go 1.26 only with
+// GOEXPERIMENT=goroutineleakprofile; without it the option says so once to
+// otel.Handle. The standard tools read the same labels:
+//
+//	go tool pprof -tags -tagshow=custody.name http://HOST/debug/pprof/goroutineleak
+//	go tool pprof -traces -tagfocus=custody.name=NAME http://HOST/debug/pprof/goroutine
 //
 // The bridge uses only the providers it is given; to honour the OTEL_*
 // variables, build them with go.opentelemetry.io/contrib/exporters/autoexport
@@ -55,5 +72,7 @@
 // Cost: under an unsampled trace the bridge allocates nothing per goroutine
 // and safego's observe mode costs up to about three go statements; a
 // goroutine in a sampled trace costs what its span costs the SDK
-// (BenchmarkGo, BenchmarkGoTraced; see BENCHMARKS.md).
+// (BenchmarkGo, BenchmarkGoTraced); a leak detection pass costs about a
+// runtime.GC call, more when many owned goroutines have leaked
+// (BenchmarkLeakDetection10k, BenchmarkLeakDetection100k; see BENCHMARKS.md).
 package otelbridge

@@ -52,18 +52,20 @@
 // [WithLeakDetection] reads the runtime's goroutineleak profile every
 // interval and exports custody.goroutine.leaked, an UpDownCounter in
 // {goroutine}: the goroutines a garbage collection proved blocked forever
-// on channels, locks or wait groups that nothing running can reach. They
-// are never freed, so the count only grows: alert on anything above 0.
+// on channels or sync primitives that nothing running can reach. They
+// can never run again, so the count only grows: alert on anything above 0.
 // Goroutines started by safego, and raw ones they started, are counted by
 // custody.name, their pprof label; others, such as a raw time.AfterFunc's
 // callbacks, by code.function.name, the innermost function outside the
 // standard library and custody. A pass that found none reports 0 without
 // attributes. Go 1.27 has the profile, Go 1.26 only with
 // GOEXPERIMENT=goroutineleakprofile; without it the option says so once to
-// otel.Handle. The standard tools read the same labels:
+// otel.Handle. go tool pprof reads the same labels from net/http/pprof's
+// /debug/pprof/goroutineleak (and /debug/pprof/goroutine, leaked or not):
 //
 //	go tool pprof -tags -tagshow=custody.name http://HOST/debug/pprof/goroutineleak
-//	go tool pprof -traces -tagfocus=custody.name=NAME http://HOST/debug/pprof/goroutine
+//	go tool pprof -top -tagfocus=custody.name=NAME http://HOST/debug/pprof/goroutineleak
+//	go tool pprof -traces -tagignore=custody.name http://HOST/debug/pprof/goroutineleak
 //
 // The bridge uses only the providers it is given; to honour the OTEL_*
 // variables, build them with go.opentelemetry.io/contrib/exporters/autoexport

@@ -88,14 +88,10 @@ func WithRootSpans() Option {
 }
 
 // WithLeakDetection reads the runtime's goroutineleak profile every
-// interval while the bridge is installed, from a goroutine of the bridge's,
-// and reports the goroutines it proves blocked forever as
-// custody.goroutine.leaked, by owner (see "Goroutine leaks" in the package
-// documentation). Each pass runs a full garbage collection cycle; a minute
-// is a good interval. Where the runtime has no goroutineleak profile (Go
-// 1.26 without GOEXPERIMENT=goroutineleakprofile), Install says so once to
-// otel.Handle and detects nothing. WithLeakDetection panics if interval is
-// shorter than a second.
+// interval while the bridge is installed and exports
+// custody.goroutine.leaked (see the package documentation). Each pass runs
+// a garbage collection: a minute is a good interval. WithLeakDetection
+// panics if interval is shorter than a second.
 func WithLeakDetection(interval time.Duration) Option {
 	switch {
 	case interval <= 0:

@@ -1,0 +1,25 @@
+// Package gosched defines an Analyzer that reports runtime.Gosched in
+// production code.
+//
+// # Analyzer gosched
+//
+// gosched: report runtime.Gosched outside tests
+//
+// runtime.Gosched yields the processor and nothing more: it orders no
+// memory access and makes no other goroutine run first. Production code
+// that calls it to "let the other goroutine get there first" has a race
+// that the call only makes rarer. It is for tests that simulate
+// preemption.
+//
+// A call inside a loop that polls a sync/atomic value (a spin-wait that
+// yields between attempts) is not reported: there the atomic operation
+// synchronizes, and the yield only stops the loop from hogging a core.
+//
+// Fix: synchronize with what the code waits for (a channel, a
+// sync.WaitGroup, a mutex), then delete the call. The suggested fix
+// deletes the call.
+//
+// Silence one report with a reason on the line or the line above:
+//
+//	//custody:ignore gosched REASON
+package gosched

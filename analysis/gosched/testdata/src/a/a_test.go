@@ -1,0 +1,8 @@
+package a
+
+import "runtime"
+
+// Tests may simulate preemption.
+func simulatePreemption() {
+	runtime.Gosched()
+}

@@ -1,0 +1,7 @@
+package a
+
+import "time"
+
+func inTest() {
+	go func() { time.Sleep(time.Millisecond) }()
+}

@@ -1,0 +1,115 @@
+package a
+
+import (
+	"context"
+	"time"
+)
+
+func dataOnly(results <-chan int, errs <-chan error) (int, error) {
+	select { // want `select has neither a default nor a ctx.Done\(\) case: it waits forever if its peers are gone`
+	case v := <-results:
+		return v, nil
+	case err := <-errs:
+		return 0, err
+	}
+}
+
+func sendOnly(out chan<- int, v int) {
+	select { // want `select has neither a default nor a ctx.Done\(\) case`
+	case out <- v:
+	}
+}
+
+func withDefault(out chan<- int, v int) bool {
+	select {
+	case out <- v:
+		return true
+	default:
+		return false
+	}
+}
+
+func withContext(ctx context.Context, out chan<- int, v int) error {
+	select {
+	case out <- v:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+// The trap: a select inside a for loop with a time.After case is bounded
+// by the timer on every turn.
+func pollWithTimeout(in <-chan int) int {
+	sum := 0
+	for {
+		select {
+		case v, ok := <-in:
+			if !ok {
+				return sum
+			}
+			sum += v
+		case <-time.After(time.Second):
+			return sum
+		}
+	}
+}
+
+func ticker(in <-chan int) {
+	t := time.NewTicker(time.Second)
+	defer t.Stop()
+	for {
+		select {
+		case <-in:
+		case <-t.C:
+			return
+		}
+	}
+}
+
+type server struct {
+	quit    chan struct{}
+	closing chan bool
+	errc    chan error
+}
+
+func (s *server) signalStruct(in <-chan int) {
+	select {
+	case <-in:
+	case <-s.quit:
+	}
+}
+
+func (s *server) signalByName(in <-chan int) {
+	select {
+	case <-in:
+	case <-s.closing:
+	}
+}
+
+func (s *server) doneVar(ctx context.Context, in <-chan int) {
+	done := ctx.Done()
+	select {
+	case <-in:
+	case <-done:
+	}
+}
+
+func (s *server) errcIsNoSignal(in <-chan int) {
+	select { // want `select has neither a default`
+	case <-in:
+	case <-s.errc:
+	}
+}
+
+func blockForever() {
+	select {} // want `select \{\} blocks forever`
+}
+
+func silenced(in <-chan int, errs <-chan error) {
+	//custody:ignore selectdone the sender always sends exactly one of the two
+	select {
+	case <-in:
+	case <-errs:
+	}
+}

@@ -1,0 +1,7 @@
+package a
+
+func waitInTest(in <-chan int) {
+	select {
+	case <-in:
+	}
+}

@@ -2,6 +2,7 @@ package checklist
 
 import (
 	"go/ast"
+	"go/token"
 	"go/types"
 
 	"golang.org/x/tools/go/analysis"
@@ -144,4 +145,26 @@ func FuncDecls(pass *analysis.Pass) map[*types.Func]*ast.FuncDecl {
 		}
 	}
 	return m
+}
+
+// ContextInScope returns a variable of type context.Context declared
+// before pos and visible at pos, the innermost one (ctx first among equals),
+// or nil.
+func ContextInScope(pass *analysis.Pass, pos token.Pos) *types.Var {
+	for s := pass.Pkg.Scope().Innermost(pos); s != nil && s != pass.Pkg.Scope(); s = s.Parent() {
+		var found *types.Var
+		for _, name := range s.Names() {
+			v, ok := s.Lookup(name).(*types.Var)
+			if !ok || v.Pos() >= pos || !IsContext(v.Type()) || name == "_" {
+				continue
+			}
+			if found == nil || name == "ctx" {
+				found = v
+			}
+		}
+		if found != nil {
+			return found
+		}
+	}
+	return nil
 }

@@ -113,3 +113,60 @@ func RemoveImportIfUnused(pass *analysis.Pass, file *ast.File, pkgName *types.Pk
 	}
 	return nil
 }
+
+// FixImports returns the names under which file can refer to each of the
+// paths in add, and the edits that import those file lacks. When unused is
+// not nil and node holds its only use in file, the edits also delete that
+// import (replacing it with a new one where both would touch one line).
+func FixImports(pass *analysis.Pass, file *ast.File, add []string, unused *types.PkgName, node ast.Node) (map[string]string, []analysis.TextEdit) {
+	names := map[string]string{}
+	var missing []string
+	for _, p := range add {
+		if name, ok := ImportName(file, p); ok {
+			names[p] = name
+		} else {
+			names[p] = defaultName(p)
+			missing = append(missing, p)
+		}
+	}
+	var remove []analysis.TextEdit
+	if unused != nil {
+		remove = RemoveImportIfUnused(pass, file, unused, node)
+	}
+	if len(remove) == 0 {
+		var edits []analysis.TextEdit
+		for _, p := range missing {
+			_, e := AddImport(file, p)
+			edits = append(edits, e...)
+		}
+		return names, edits
+	}
+	if len(missing) == 0 {
+		return names, remove
+	}
+	// Put the new imports in place of the unused one.
+	var spec *ast.ImportSpec
+	for _, s := range file.Imports {
+		if pass.TypesInfo.PkgNameOf(s) == unused {
+			spec = s
+		}
+	}
+	text := strconv.Quote(missing[0])
+	sep := "\nimport "
+	if len(file.Imports) > 1 || grouped(file, spec) {
+		sep = "\n\t"
+	}
+	for _, p := range missing[1:] {
+		text += sep + strconv.Quote(p)
+	}
+	return names, []analysis.TextEdit{{Pos: spec.Pos(), End: spec.End(), NewText: []byte(text)}}
+}
+
+func grouped(file *ast.File, spec *ast.ImportSpec) bool {
+	for _, d := range file.Decls {
+		if g, ok := d.(*ast.GenDecl); ok && g.Tok == token.IMPORT && g.Pos() <= spec.Pos() && spec.End() <= g.End() {
+			return g.Lparen.IsValid()
+		}
+	}
+	return false
+}

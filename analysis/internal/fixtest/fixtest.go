@@ -55,15 +55,18 @@ func write(t *testing.T, results []*analysistest.Result) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		slices.SortStableFunc(es, func(a, b edit) int { return a.start - b.start })
+		es = dedupe(es)
+		slices.SortStableFunc(es, func(a, b edit) int {
+			if a.start != b.start {
+				return a.start - b.start
+			}
+			return a.end - b.end
+		})
 		var out bytes.Buffer
 		at := 0
-		for i, e := range es {
-			if i > 0 && e.start == es[i-1].start && e.end == es[i-1].end && bytes.Equal(e.text, es[i-1].text) {
-				continue // the same edit from two fixes (an import both add)
-			}
+		for _, e := range es {
 			if e.start < at {
-				t.Fatalf("%s: overlapping suggested fixes at offset %d", name, e.start)
+				t.Fatalf("%s: overlapping suggested fixes at offset %d: %+v", name, e.start, es)
 			}
 			out.Write(src[at:e.start])
 			out.Write(e.text)
@@ -78,4 +81,23 @@ func write(t *testing.T, results []*analysistest.Result) {
 			t.Fatal(err)
 		}
 	}
+}
+
+// dedupe drops repeated edits: a package and its test variant report the
+// same fixes, and two fixes may add the same import.
+func dedupe(es []edit) []edit {
+	type key struct {
+		start, end int
+		text       string
+	}
+	seen := map[key]bool{}
+	var out []edit
+	for _, e := range es {
+		k := key{e.start, e.end, string(e.text)}
+		if !seen[k] {
+			seen[k] = true
+			out = append(out, e)
+		}
+	}
+	return out
 }

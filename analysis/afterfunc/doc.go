@@ -1,0 +1,25 @@
+// Package afterfunc defines an Analyzer that reports time.AfterFunc timers
+// that nobody can stop.
+//
+// # Analyzer afterfunc
+//
+// afterfunc: report a time.AfterFunc whose timer is thrown away
+//
+// time.AfterFunc returns the *time.Timer that can stop it. Code that throws
+// it away cannot stop the timer when the work it guards ends early: the
+// function runs anyway, later, holding whatever it captured until then. A
+// timer set per request and never stopped kept 120,000 goroutines alive
+// until the process ran out of memory.
+//
+// A call is reported when its result is not kept: the call is a statement
+// of its own, or its result is assigned to _. Test files are not checked.
+//
+// Fix: keep the timer and Stop it when the work ends, or tie it to the
+// request's context with safego.AfterFunc(ctx, d, name, f), which stops
+// the timer when ctx is done. When a context.Context is in scope the
+// suggested fix rewrites the call to safego.AfterFunc with it.
+//
+// Silence one report with a reason on the line or the line above:
+//
+//	//custody:ignore afterfunc REASON
+package afterfunc

@@ -1,0 +1,5 @@
+package a
+
+import "time"
+
+func inTest() { time.AfterFunc(time.Millisecond, func() {}) }

@@ -1,0 +1,30 @@
+// Package poolreset defines an Analyzer that reports objects put back into
+// a sync.Pool with their reference fields still set.
+//
+// # Analyzer poolreset
+//
+// poolreset: report sync.Pool.Put of an object whose reference fields were
+// not cleared
+//
+// An object in a sync.Pool is handed to the next Get, in any goroutine.
+// Whatever its pointer, slice, map, channel, function and interface fields
+// still reference stays alive until then, and the next user sees it: a
+// request's body in another request's buffer, a connection kept from being
+// collected.
+//
+// The analyzer reports p.Put(x) on a sync.Pool when x is a variable of the
+// function (not a parameter: its caller may have cleared it) that points to
+// a struct with reference fields, and before the Put the function neither
+// calls a Reset-like method on it (Reset, reset, Clear, Release, Free,
+// ...), nor passes it to a reset-like function, nor assigns *x, nor clears
+// each reference field (x.f = nil, x.f = x.f[:0], x.f = T{}, clear(x.f),
+// x.f.Reset()). For a deferred Put, what counts comes after the defer
+// statement. For a type of another package, only a Reset-like method
+// counts, and a type without one is not reported.
+//
+// Fix: clear the fields (or call the type's Reset) right before Put.
+//
+// Silence one report with a reason on the line or the line above:
+//
+//	//custody:ignore poolreset REASON
+package poolreset

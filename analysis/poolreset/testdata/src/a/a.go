@@ -1,0 +1,110 @@
+package a
+
+import (
+	"bytes"
+	"io"
+	"sync"
+)
+
+type encoder struct {
+	w     io.Writer
+	buf   []byte
+	depth int
+	opts  *options
+}
+
+type options struct{ indent string }
+
+type counter struct{ n, max int }
+
+var (
+	encoders = sync.Pool{New: func() any { return new(encoder) }}
+	buffers  = sync.Pool{New: func() any { return new(bytes.Buffer) }}
+	counters = sync.Pool{New: func() any { return new(counter) }}
+)
+
+func encode(w io.Writer, v string) {
+	e := encoders.Get().(*encoder)
+	e.w = w
+	e.buf = append(e.buf, v...)
+	e.w.Write(e.buf)
+	encoders.Put(e) // want `e goes back into the pool with its reference fields w, buf, opts still set`
+}
+
+func encodeNothingCleared(v string) []byte {
+	e := encoders.Get().(*encoder)
+	out := append([]byte(nil), v...)
+	encoders.Put(e) // want `e goes back into the pool with its reference fields w, buf, opts still set`
+	return out
+}
+
+func deferred(v string) {
+	e := encoders.Get().(*encoder)
+	e.reset() // before use: the deferred Put puts it back dirty
+	defer encoders.Put(e) // want `e goes back into the pool with its reference fields w, buf, opts still set`
+	e.buf = append(e.buf, v...)
+}
+
+func buffer(v string) string {
+	b := buffers.Get().(*bytes.Buffer)
+	b.WriteString(v)
+	s := b.String()
+	buffers.Put(b) // want `b goes back into the pool without calling its Reset method`
+	return s
+}
+
+// The traps: Put after Reset, after clearing every field, after *x = T{}.
+func (e *encoder) reset() { *e = encoder{buf: e.buf[:0]} }
+
+func afterReset(w io.Writer) {
+	e := encoders.Get().(*encoder)
+	e.w = w
+	e.reset()
+	encoders.Put(e)
+}
+
+func afterBufferReset(v string) {
+	b := buffers.Get().(*bytes.Buffer)
+	b.WriteString(v)
+	b.Reset()
+	buffers.Put(b)
+}
+
+func fieldByField(w io.Writer) {
+	e := encoders.Get().(*encoder)
+	e.w = w
+	e.w, e.opts = nil, nil
+	e.buf = e.buf[:0]
+	encoders.Put(e)
+}
+
+func zeroed() {
+	e := encoders.Get().(*encoder)
+	*e = encoder{}
+	encoders.Put(e)
+}
+
+func deferredReset(v string) {
+	e := encoders.Get().(*encoder)
+	defer func() {
+		e.reset()
+		encoders.Put(e)
+	}()
+	e.buf = append(e.buf, v...)
+}
+
+// No reference fields: nothing to clear.
+func count() {
+	c := counters.Get().(*counter)
+	c.n++
+	counters.Put(c)
+}
+
+// A parameter: its caller may have cleared it.
+func putEncoder(e *encoder) { encoders.Put(e) }
+
+func silenced() {
+	e := encoders.Get().(*encoder)
+	//custody:ignore poolreset opts is shared configuration, set once by New
+	encoders.Put(e)
+}

@@ -40,7 +40,7 @@ func encodeNothingCleared(v string) []byte {
 
 func deferred(v string) {
 	e := encoders.Get().(*encoder)
-	e.reset() // before use: the deferred Put puts it back dirty
+	e.reset()             // before use: the deferred Put puts it back dirty
 	defer encoders.Put(e) // want `e goes back into the pool with its reference fields w, buf, opts still set`
 	e.buf = append(e.buf, v...)
 }

@@ -1,0 +1,463 @@
+package chanannot
+
+import (
+	_ "embed"
+	"go/ast"
+	"go/constant"
+	"go/token"
+	"go/types"
+	"regexp"
+	"strconv"
+	"strings"
+
+	"golang.org/x/tools/go/analysis"
+	"golang.org/x/tools/go/analysis/passes/inspect"
+
+	"github.com/custody-go/custody/analysis/internal/checklist"
+)
+
+//go:embed doc.go
+var doc string
+
+// Analyzer checks the ownership annotations of channels.
+var Analyzer = &analysis.Analyzer{
+	Name:     "chanannot",
+	Doc:      checklist.Doc(doc),
+	URL:      "https://pkg.go.dev/github.com/custody-go/custody/analysis/chanannot",
+	Requires: []*analysis.Analyzer{inspect.Analyzer},
+	Run:      run,
+}
+
+// An annotation is what a channel's comment says.
+type annotation struct {
+	buffered, owner, closer string
+	hasBuffered             bool
+	line                    int
+}
+
+var tag = regexp.MustCompile(`\[\s*(buffered|owned by|closed by)\s*:\s*([^\]]*)\]`)
+
+func parse(text string) *annotation {
+	// A comment may hold several: "// [owned by: x] // want ...". Leave
+	// out an analysistest expectation.
+	var keep []string
+	for _, seg := range strings.Split(text, "//") {
+		if !strings.HasPrefix(strings.TrimSpace(seg), "want ") {
+			keep = append(keep, seg)
+		}
+	}
+	ms := tag.FindAllStringSubmatch(strings.Join(keep, " "), -1)
+	if len(ms) == 0 {
+		return nil
+	}
+	a := &annotation{}
+	for _, m := range ms {
+		v := strings.TrimSpace(m[2])
+		switch m[1] {
+		case "buffered":
+			a.buffered, a.hasBuffered = v, true
+		case "owned by":
+			a.owner = v
+		case "closed by":
+			a.closer = v
+		}
+	}
+	return a
+}
+
+type checker struct {
+	pass *analysis.Pass
+	r    *checklist.Reporter
+	// comments[file][line] is the text of the comments on that line.
+	comments map[*token.File]map[int]string
+	// annotated maps channel variables and fields to their annotations.
+	annotated map[*types.Var]*annotation
+	prod      map[*ast.File]bool
+}
+
+func run(pass *analysis.Pass) (any, error) {
+	c := &checker{
+		pass:      pass,
+		r:         checklist.NewReporter(pass, "chanannot"),
+		comments:  map[*token.File]map[int]string{},
+		annotated: map[*types.Var]*annotation{},
+		prod:      map[*ast.File]bool{},
+	}
+	for _, f := range checklist.Files(pass, checklist.ProductionCode) {
+		c.prod[f] = true
+	}
+	for _, f := range pass.Files {
+		tf := pass.Fset.File(f.Pos())
+		lines := map[int]string{}
+		for _, cg := range f.Comments {
+			for _, cm := range cg.List {
+				l := tf.Line(cm.Pos())
+				lines[l] += cm.Text + "\n"
+			}
+		}
+		c.comments[tf] = lines
+	}
+	c.declarations()
+	c.closes()
+	c.sendsAfterClose()
+	return nil, nil
+}
+
+func isChan(t types.Type) bool {
+	if t == nil {
+		return false
+	}
+	_, ok := t.Underlying().(*types.Chan)
+	return ok
+}
+
+// at returns the annotation on the line of pos or on the line above.
+func (c *checker) at(pos token.Pos, above token.Pos) *annotation {
+	tf := c.pass.Fset.File(pos)
+	lines := c.comments[tf]
+	if a := parse(lines[tf.Line(pos)]); a != nil {
+		a.line = tf.Line(pos)
+		return a
+	}
+	if a := parse(lines[tf.Line(above)-1]); a != nil {
+		a.line = tf.Line(above) - 1
+		return a
+	}
+	return nil
+}
+
+// declarations records every annotation and reports channels without one,
+// annotations without an owner or a closer, and capacities that disagree.
+func (c *checker) declarations() {
+	info := c.pass.TypesInfo
+	checklist.Inspect(c.pass, checklist.AllCode, []ast.Node{(*ast.StructType)(nil), (*ast.ValueSpec)(nil), (*ast.AssignStmt)(nil), (*ast.KeyValueExpr)(nil)}, func(file *ast.File, n ast.Node, stack []ast.Node) {
+		prod := c.prod[file]
+		switch n := n.(type) {
+		case *ast.StructType:
+			for _, f := range n.Fields.List {
+				if !isChan(info.TypeOf(f.Type)) {
+					continue
+				}
+				a := c.at(f.Pos(), f.Pos())
+				for _, id := range f.Names {
+					if v, ok := info.Defs[id].(*types.Var); ok && a != nil {
+						c.annotated[v] = a
+					}
+				}
+				if len(f.Names) > 0 {
+					c.require(prod, f, f.Names[0].Name, a)
+				}
+			}
+		case *ast.ValueSpec:
+			for i, id := range n.Names {
+				v, ok := info.Defs[id].(*types.Var)
+				if !ok || !isChan(v.Type()) {
+					continue
+				}
+				a := c.at(id.Pos(), n.Pos())
+				if a != nil {
+					c.annotated[v] = a
+				}
+				var mk *ast.CallExpr
+				if i < len(n.Values) {
+					mk = c.makeChan(n.Values[i])
+				}
+				// A local var ch chan T with no value is declared for later: its make is checked.
+				if mk != nil || v.Parent() == c.pass.Pkg.Scope() {
+					c.require(prod, id, id.Name, a)
+				}
+				if mk != nil {
+					c.capacity(mk, id.Name, a)
+				}
+			}
+		case *ast.AssignStmt:
+			for i, rhs := range n.Rhs {
+				mk := c.makeChan(rhs)
+				if mk == nil || i >= len(n.Lhs) {
+					continue
+				}
+				switch lhs := checklist.Unparen(n.Lhs[i]).(type) {
+				case *ast.Ident:
+					v, _ := info.ObjectOf(lhs).(*types.Var)
+					if v == nil || lhs.Name == "_" {
+						continue
+					}
+					a := c.at(mk.Pos(), n.Pos())
+					if a == nil {
+						a = c.annotated[v]
+					} else if n.Tok == token.DEFINE || c.annotated[v] == nil {
+						c.annotated[v] = a
+					}
+					c.require(prod, lhs, lhs.Name, a)
+					c.capacity(mk, lhs.Name, a)
+				case *ast.SelectorExpr:
+					if sel, ok := info.Selections[lhs]; ok {
+						if f, ok := sel.Obj().(*types.Var); ok {
+							c.capacity(mk, lhs.Sel.Name, c.annotated[f])
+						}
+					}
+				}
+			}
+		case *ast.KeyValueExpr:
+			mk := c.makeChan(n.Value)
+			id, ok := n.Key.(*ast.Ident)
+			if mk == nil || !ok {
+				return
+			}
+			if f, ok := info.Uses[id].(*types.Var); ok && f.IsField() {
+				c.capacity(mk, id.Name, c.annotated[f])
+			}
+		}
+	})
+}
+
+// makeChan returns e when it is a call make(chan T, ...).
+func (c *checker) makeChan(e ast.Expr) *ast.CallExpr {
+	call, ok := checklist.Unparen(e).(*ast.CallExpr)
+	if !ok || len(call.Args) == 0 {
+		return nil
+	}
+	id, ok := checklist.Unparen(call.Fun).(*ast.Ident)
+	if !ok {
+		return nil
+	}
+	if b, ok := c.pass.TypesInfo.Uses[id].(*types.Builtin); !ok || b.Name() != "make" || !isChan(c.pass.TypesInfo.TypeOf(call.Args[0])) {
+		return nil
+	}
+	return call
+}
+
+// require reports a missing annotation, or one without an owner or a
+// closer, in production code.
+func (c *checker) require(prod bool, at ast.Node, name string, a *annotation) {
+	if !prod {
+		return
+	}
+	switch {
+	case a == nil:
+		c.r.Reportf(at, "channel %s has no annotation: say who owns and who closes it, // [buffered: N] [owned by: X] [closed by: Y]", name)
+	case a.owner == "" || a.closer == "":
+		var lack []string
+		if a.owner == "" {
+			lack = append(lack, "[owned by: X]")
+		}
+		if a.closer == "" {
+			lack = append(lack, "[closed by: Y]")
+		}
+		c.r.Reportf(at, "the annotation of channel %s lacks %s", name, strings.Join(lack, " and "))
+	}
+}
+
+// capacity reports a make whose capacity disagrees with the annotation.
+func (c *checker) capacity(mk *ast.CallExpr, name string, a *annotation) {
+	if a == nil {
+		return
+	}
+	info := c.pass.TypesInfo
+	var capExpr ast.Expr
+	if len(mk.Args) > 1 {
+		capExpr = mk.Args[1]
+	}
+	have, haveKnown := int64(0), true
+	if capExpr != nil {
+		haveKnown = false
+		if tv, ok := info.Types[capExpr]; ok && tv.Value != nil {
+			have, haveKnown = constant.Int64Val(constant.ToInt(tv.Value))
+		}
+	}
+	if !a.hasBuffered {
+		if haveKnown && have != 0 {
+			c.r.Reportf(mk, "make gives channel %s a buffer of %d, but its annotation (line %d) has no [buffered: %d]", name, have, a.line, have)
+		}
+		return
+	}
+	want, err := strconv.ParseInt(a.buffered, 0, 64)
+	switch {
+	case err == nil && haveKnown && want != have:
+		c.r.Reportf(mk, "make gives channel %s a buffer of %d, but its annotation (line %d) says [buffered: %d]", name, have, a.line, want)
+	case err != nil && capExpr == nil:
+		c.r.Reportf(mk, "make gives channel %s no buffer, but its annotation (line %d) says [buffered: %s]", name, a.line, a.buffered)
+	case err != nil && capExpr != nil && !haveKnown && strings.ReplaceAll(types.ExprString(capExpr), " ", "") != strings.ReplaceAll(a.buffered, " ", ""):
+		// Two expressions: equal only if they read the same; different
+		// text may still be the same number, so say nothing.
+	}
+}
+
+// never reports whether a closer says nobody closes the channel.
+func never(closer string) bool {
+	switch strings.ToLower(strings.TrimSpace(closer)) {
+	case "never", "nobody", "none", "no one", "-":
+		return true
+	}
+	return false
+}
+
+var nameSplit = regexp.MustCompile(`\s*(,|\bor\b|\|)\s*`)
+
+// closerNames returns the function, method or type names a [closed by: Y]
+// lists, if every one of them is declared in the package; nil otherwise
+// (prose the analyzer cannot check).
+func (c *checker) closerNames(closer string) []string {
+	var names []string
+	for _, part := range nameSplit.Split(closer, -1) {
+		part = strings.TrimSpace(part)
+		part = strings.TrimSuffix(part, "()")
+		part = strings.NewReplacer("(", "", ")", "", "*", "").Replace(part)
+		if part == "" {
+			continue
+		}
+		if !c.declared(part) {
+			return nil
+		}
+		names = append(names, part)
+	}
+	return names
+}
+
+// declared reports whether name ("f", "T" or "T.m") is declared in the
+// package.
+func (c *checker) declared(name string) bool {
+	scope := c.pass.Pkg.Scope()
+	typ, method, isMethod := strings.Cut(name, ".")
+	obj := scope.Lookup(typ)
+	if !isMethod {
+		return obj != nil
+	}
+	if obj == nil {
+		return false
+	}
+	m, _, _ := types.LookupFieldOrMethod(types.NewPointer(obj.Type()), true, c.pass.Pkg, method)
+	return m != nil
+}
+
+// closes reports close(ch) outside the closer ch's annotation names.
+func (c *checker) closes() {
+	info := c.pass.TypesInfo
+	checklist.Inspect(c.pass, checklist.AllCode, []ast.Node{(*ast.CallExpr)(nil)}, func(file *ast.File, n ast.Node, stack []ast.Node) {
+		call := n.(*ast.CallExpr)
+		id, ok := checklist.Unparen(call.Fun).(*ast.Ident)
+		if !ok || len(call.Args) != 1 {
+			return
+		}
+		if b, ok := info.Uses[id].(*types.Builtin); !ok || b.Name() != "close" {
+			return
+		}
+		v := chanVar(info, call.Args[0])
+		a := c.annotated[v]
+		if a == nil || a.closer == "" {
+			return
+		}
+		fn := checklist.FuncName(stack)
+		if never(a.closer) {
+			c.r.Reportf(call, "close of channel %s, whose annotation (line %d) says [closed by: %s]", v.Name(), a.line, a.closer)
+			return
+		}
+		names := c.closerNames(a.closer)
+		if names == nil {
+			return
+		}
+		typ, _, _ := strings.Cut(fn, ".")
+		for _, want := range names {
+			if want == fn || want == typ || !strings.Contains(fn, ".") && strings.HasSuffix(want, "."+fn) {
+				return
+			}
+		}
+		where := fn
+		if where == "" {
+			where = "package scope"
+		}
+		c.r.Reportf(call, "close of channel %s in %s, but its annotation (line %d) says [closed by: %s]: a close by anyone else can make the closer's close or send panic", v.Name(), where, a.line, a.closer)
+	})
+}
+
+// chanVar returns the variable or field a channel expression names.
+func chanVar(info *types.Info, e ast.Expr) *types.Var {
+	switch x := checklist.Unparen(e).(type) {
+	case *ast.Ident:
+		v, _ := info.ObjectOf(x).(*types.Var)
+		return v
+	case *ast.SelectorExpr:
+		if sel, ok := info.Selections[x]; ok {
+			v, _ := sel.Obj().(*types.Var)
+			return v
+		}
+	}
+	return nil
+}
+
+// sendsAfterClose reports a send on a channel after the same function
+// closed it, in the same block.
+func (c *checker) sendsAfterClose() {
+	info := c.pass.TypesInfo
+	checklist.Inspect(c.pass, checklist.AllCode, []ast.Node{(*ast.BlockStmt)(nil)}, func(file *ast.File, n ast.Node, stack []ast.Node) {
+		block := n.(*ast.BlockStmt)
+		for i, stmt := range block.List {
+			es, ok := stmt.(*ast.ExprStmt)
+			if !ok {
+				continue
+			}
+			call, ok := es.X.(*ast.CallExpr)
+			if !ok || len(call.Args) != 1 {
+				continue
+			}
+			if id, ok := checklist.Unparen(call.Fun).(*ast.Ident); !ok {
+				continue
+			} else if b, ok := info.Uses[id].(*types.Builtin); !ok || b.Name() != "close" {
+				continue
+			}
+			ch := types.ExprString(checklist.Unparen(call.Args[0]))
+			root := rootVar(info, call.Args[0])
+			if root == nil {
+				continue
+			}
+		later:
+			for _, next := range block.List[i+1:] {
+				var send *ast.SendStmt
+				reassigned := false
+				ast.Inspect(next, func(n ast.Node) bool {
+					if send != nil || reassigned {
+						return false
+					}
+					switch n := n.(type) {
+					case *ast.FuncLit:
+						return false
+					case *ast.AssignStmt:
+						for _, lhs := range n.Lhs {
+							if rootVar(info, lhs) == root {
+								reassigned = true
+							}
+						}
+					case *ast.SendStmt:
+						if types.ExprString(checklist.Unparen(n.Chan)) == ch && rootVar(info, n.Chan) == root {
+							send = n
+						}
+					}
+					return true
+				})
+				switch {
+				case reassigned:
+					break later
+				case send != nil:
+					c.r.Reportf(send, "send on %s after this function closed it at line %d: the send panics", ch, c.r.Line(call.Pos()))
+					break later
+				}
+			}
+		}
+	})
+}
+
+func rootVar(info *types.Info, e ast.Expr) *types.Var {
+	for {
+		switch x := checklist.Unparen(e).(type) {
+		case *ast.Ident:
+			v, _ := info.ObjectOf(x).(*types.Var)
+			return v
+		case *ast.SelectorExpr:
+			e = x.X
+		case *ast.IndexExpr:
+			e = x.X
+		default:
+			return nil
+		}
+	}
+}

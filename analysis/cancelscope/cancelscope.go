@@ -210,7 +210,8 @@ func (f *fn) unjoinedStart(set map[*types.Var]bool, deferPos token.Pos) ast.Node
 
 // watchesDone reports whether the goroutine that call starts receives from
 // a Done() channel in its own body (a function literal it is given or
-// calls, or a function of this package it calls).
+// calls, or a function of this package it calls) or in a function of this
+// package that body calls.
 func (f *fn) watchesDone(call *ast.CallExpr) bool {
 	info := f.pass.TypesInfo
 	var bodies []ast.Node
@@ -225,6 +226,19 @@ func (f *fn) watchesDone(call *ast.CallExpr) bool {
 		if lit, ok := checklist.Unparen(arg).(*ast.FuncLit); ok {
 			bodies = append(bodies, lit.Body)
 		}
+	}
+	// One call deeper: the same package's functions the bodies call.
+	for _, b := range bodies[:len(bodies):len(bodies)] {
+		ast.Inspect(b, func(n ast.Node) bool {
+			if c, ok := n.(*ast.CallExpr); ok {
+				if callee := checklist.Callee(info, c); callee != nil {
+					if d := f.decls[callee.Origin()]; d != nil && d.Body != nil {
+						bodies = append(bodies, d.Body)
+					}
+				}
+			}
+			return true
+		})
 	}
 	for _, b := range bodies {
 		found := false

@@ -22,8 +22,9 @@
 // go statement, safego.Go, a Group's Go or TryGo) that the function does
 // not wait for. The function waits for it when, after starting it, it
 // calls a Wait method (sync.WaitGroup, errgroup.Group, safego.Group),
-// receives from a channel or runs a select. A goroutine that itself
-// receives from ctx.Done() is built to stop on cancel and is not reported,
+// receives from a channel or runs a select. A goroutine that receives
+// from a Done() channel itself, or in a function of the same package that
+// it calls, is built to stop on cancel and is not reported,
 // nor is safego.AfterFunc, whose timer is meant to stop with ctx.
 //
 // Fix: hand the goroutine context.WithoutCancel(ctx), with a deadline of

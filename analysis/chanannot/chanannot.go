@@ -100,6 +100,7 @@ func run(pass *analysis.Pass) (any, error) {
 	c.declarations()
 	c.closes()
 	c.sendsAfterClose()
+	c.closesUnderSenders()
 	return nil, nil
 }
 
@@ -460,4 +461,145 @@ func rootVar(info *types.Info, e ast.Expr) *types.Var {
 			return nil
 		}
 	}
+}
+
+// closesUnderSenders reports a close(ch) in a function that started
+// goroutines sending on ch and did not wait for them first.
+func (c *checker) closesUnderSenders() {
+	info := c.pass.TypesInfo
+	checklist.Inspect(c.pass, checklist.AllCode, []ast.Node{(*ast.FuncDecl)(nil), (*ast.FuncLit)(nil)}, func(file *ast.File, n ast.Node, stack []ast.Node) {
+		var body *ast.BlockStmt
+		switch f := n.(type) {
+		case *ast.FuncDecl:
+			body = f.Body
+		case *ast.FuncLit:
+			body = f.Body
+		}
+		if body == nil {
+			return
+		}
+		// The goroutine starts of this function (not of its literals), with
+		// whether each is inside a loop.
+		type start struct {
+			node   ast.Node
+			bodies []ast.Node
+			loop   bool
+		}
+		var starts []start
+		var closes []*ast.CallExpr
+		var walk func(n ast.Node, loop bool)
+		walk = func(n ast.Node, loop bool) {
+			ast.Inspect(n, func(m ast.Node) bool {
+				switch m := m.(type) {
+				case nil:
+					return false
+				case *ast.FuncLit:
+					return false
+				case *ast.DeferStmt:
+					return false // a deferred close runs at return: not looked at
+				case *ast.ForStmt, *ast.RangeStmt:
+					if m != n {
+						walk(m, true)
+						return false
+					}
+				case *ast.GoStmt:
+					starts = append(starts, start{m, lits(m.Call), loop})
+					return false
+				case *ast.CallExpr:
+					callee := checklist.Callee(info, m)
+					if checklist.IsFunc(callee, checklist.SafegoPath, "Go") ||
+						checklist.IsMethod(callee, checklist.SafegoPath, "Group", "Go", "TryGo") ||
+						checklist.IsMethod(callee, "golang.org/x/sync/errgroup", "Group", "Go", "TryGo") {
+						starts = append(starts, start{m, lits(m), loop})
+						return false
+					}
+					if id, ok := checklist.Unparen(m.Fun).(*ast.Ident); ok && len(m.Args) == 1 {
+						if b, ok := info.Uses[id].(*types.Builtin); ok && b.Name() == "close" {
+							closes = append(closes, m)
+						}
+					}
+				}
+				return true
+			})
+		}
+		walk(body, false)
+		for _, cl := range closes {
+			ch := types.ExprString(checklist.Unparen(cl.Args[0]))
+			root := rootVar(info, cl.Args[0])
+			if root == nil {
+				continue
+			}
+			var senders []start
+			for _, s := range starts {
+				if s.node.End() <= cl.Pos() && sendsOn(info, s.bodies, ch, root) {
+					senders = append(senders, s)
+				}
+			}
+			if len(senders) == 0 {
+				continue
+			}
+			one := len(senders) == 1 && !senders[0].loop
+			if c.waitsBetween(body, senders[len(senders)-1].node.End(), cl.Pos(), ch, root, one) {
+				continue
+			}
+			c.r.Reportf(cl, "close of %s while the goroutines started at line %d may still send on it: a send after the close panics (wait for the senders first, or leave the close to them)", ch, c.r.Line(senders[0].node.Pos()))
+		}
+	})
+}
+
+// lits returns the bodies of the function literals a call starts or is
+// given.
+func lits(call *ast.CallExpr) []ast.Node {
+	var out []ast.Node
+	if lit, ok := checklist.Unparen(call.Fun).(*ast.FuncLit); ok {
+		out = append(out, lit.Body)
+	}
+	for _, a := range call.Args {
+		if lit, ok := checklist.Unparen(a).(*ast.FuncLit); ok {
+			out = append(out, lit.Body)
+		}
+	}
+	return out
+}
+
+func sendsOn(info *types.Info, bodies []ast.Node, ch string, root *types.Var) bool {
+	found := false
+	for _, b := range bodies {
+		ast.Inspect(b, func(n ast.Node) bool {
+			if s, ok := n.(*ast.SendStmt); ok && types.ExprString(checklist.Unparen(s.Chan)) == ch && rootVar(info, s.Chan) == root {
+				found = true
+			}
+			return !found
+		})
+	}
+	return found
+}
+
+// waitsBetween reports whether the function waits for its goroutines
+// between from and to: a Wait call, a range over ch, or (when one
+// goroutine sends) a receive from ch.
+func (c *checker) waitsBetween(body ast.Node, from, to token.Pos, ch string, root *types.Var, one bool) bool {
+	info := c.pass.TypesInfo
+	found := false
+	ast.Inspect(body, func(n ast.Node) bool {
+		if found || n == nil || n.End() <= from || n.Pos() >= to {
+			return false
+		}
+		if _, ok := n.(*ast.FuncLit); ok {
+			return false
+		}
+		if n.Pos() < from {
+			return true
+		}
+		switch n := n.(type) {
+		case *ast.CallExpr:
+			found = checklist.IsWait(info, n)
+		case *ast.RangeStmt:
+			found = types.ExprString(checklist.Unparen(n.X)) == ch && rootVar(info, n.X) == root
+		case *ast.UnaryExpr:
+			found = one && n.Op == token.ARROW && types.ExprString(checklist.Unparen(n.X)) == ch
+		}
+		return !found
+	})
+	return found
 }

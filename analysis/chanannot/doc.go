@@ -21,8 +21,13 @@
 //     names (when Y names one of the package's functions, methods or types,
 //     or is "never"); Y may list several, separated by commas or "or";
 //   - no send on ch follows, in the same function and block, a close(ch)
-//     that function made: it would panic. This check covers every channel,
-//     annotated or not, in test files too.
+//     that function made: it would panic;
+//   - a function that started goroutines sending on ch does not close(ch)
+//     before it waits for them (a Wait call, a range over ch, or, for a
+//     single sender, a receive from ch): their sends would panic.
+//
+// The last two checks cover every channel, annotated or not, in test files
+// too.
 //
 // A custody chanown.Chan needs no annotation: it records its owner and its
 // closer as it runs.

@@ -142,3 +142,28 @@ func silenced(ctx context.Context) {
 	defer cancel() //custody:ignore cancelscope processAsync only logs, and a cancelled log line is fine
 	go processAsync(ctx, nil)
 }
+
+// fee stops waiting when ctx is done.
+func fee(ctx context.Context) int {
+	select {
+	case <-time.After(time.Second):
+	case <-ctx.Done():
+	}
+	return 1
+}
+
+// The goroutines' work function watches ctx.Done(): they are built to stop
+// when the first answer is in and quote returns.
+func quote(ctx context.Context) int {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	quotes := make(chan int, 3)
+	for range 3 {
+		safego.Go(ctx, "quote", func(ctx context.Context) {
+			quotes <- fee(ctx)
+		})
+	}
+	return first(quotes) // not a receive here: first receives
+}
+
+func first(ch chan int) int { return <-ch }

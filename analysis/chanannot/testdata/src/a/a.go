@@ -2,6 +2,7 @@ package a
 
 import (
 	"context"
+	"sync"
 
 	"github.com/custody-go/custody/chanown"
 )
@@ -21,7 +22,7 @@ type server struct {
 
 func newServer(ctx context.Context) *server {
 	return &server{
-		jobs:    make(chan int, 4), // want `make gives channel jobs a buffer of 4, but its annotation \(line 10\) says \[buffered: 8\]`
+		jobs:    make(chan int, 4), // want `make gives channel jobs a buffer of 4, but its annotation \(line 11\) says \[buffered: 8\]`
 		ready:   make(chan struct{}),
 		quit:    make(chan struct{}),
 		errc:    make(chan error, 1),
@@ -35,19 +36,19 @@ func (s *server) Stop() {
 }
 
 func (s *server) drain() {
-	close(s.jobs) // want `close of channel jobs in server.drain, but its annotation \(line 10\) says \[closed by: server.Stop\]`
+	close(s.jobs) // want `close of channel jobs in server.drain, but its annotation \(line 11\) says \[closed by: server.Stop\]`
 }
 
 func (s *server) finish() {
-	close(s.ready)   // want `close of channel ready, whose annotation \(line 12\) says \[closed by: never\]`
+	close(s.ready)   // want `close of channel ready, whose annotation \(line 13\) says \[closed by: never\]`
 	close(s.results) // the closer is prose: not checked
 }
 
 func locals() {
 	done := make(chan struct{}) // want `channel done has no annotation`
 	// [buffered: 2] [owned by: locals] [closed by: locals]
-	out := make(chan int, 3) // want `make gives channel out a buffer of 3, but its annotation \(line 48\) says \[buffered: 2\]`
-	in := make(chan int, 3)  // [owned by: locals] [closed by: locals] // want `make gives channel in a buffer of 3, but its annotation \(line 50\) has no \[buffered: 3\]`
+	out := make(chan int, 3) // want `make gives channel out a buffer of 3, but its annotation \(line 49\) says \[buffered: 2\]`
+	in := make(chan int, 3)  // [owned by: locals] [closed by: locals] // want `make gives channel in a buffer of 3, but its annotation \(line 51\) has no \[buffered: 3\]`
 	n := len(in)
 	sized := make(chan int, n) // [buffered: n] [owned by: locals] [closed by: locals]
 	close(out)
@@ -62,7 +63,7 @@ var global = make(chan int)
 func sendAfterClose(results chan int) {
 	close(results)
 	if true {
-		results <- 1 // want `send on results after this function closed it at line 63: the send panics`
+		results <- 1 // want `send on results after this function closed it at line 64: the send panics`
 	}
 }
 
@@ -97,4 +98,59 @@ func silenced() {
 	//custody:ignore chanannot a local signal, closed two lines below
 	stop := make(chan struct{})
 	close(stop)
+}
+
+// The demo's closedsend incident: the receiver closes while the other
+// senders still run.
+func firstQuote(ctx context.Context) int {
+	quotes := make(chan int) // [owned by: firstQuote] [closed by: firstQuote]
+	for i := range 3 {
+		go func() {
+			quotes <- i
+		}()
+	}
+	q := <-quotes
+	close(quotes) // want `close of quotes while the goroutines started at line 108 may still send on it: a send after the close panics`
+	return q
+}
+
+// The traps: the senders waited for, one sender received from, the close
+// left to a goroutine that waits.
+func waited(items []int) {
+	var wg sync.WaitGroup
+	out := make(chan int, len(items)) // [buffered: len(items)] [owned by: waited] [closed by: waited]
+	for _, it := range items {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			out <- it
+		}()
+	}
+	wg.Wait()
+	close(out)
+}
+
+func oneSender() int {
+	ch := make(chan int) // [owned by: oneSender] [closed by: oneSender]
+	go func() { ch <- 1 }()
+	v := <-ch
+	close(ch)
+	return v
+}
+
+func closerGoroutine(items []int) <-chan int {
+	var wg sync.WaitGroup
+	out := make(chan int) // [owned by: closerGoroutine] [closed by: closerGoroutine]
+	for _, it := range items {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			out <- it
+		}()
+	}
+	go func() {
+		wg.Wait()
+		close(out)
+	}()
+	return out
 }

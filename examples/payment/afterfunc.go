@@ -25,7 +25,7 @@ var errTimeout = errors.New("payment: the gateway did not answer in time")
 // answer, for at most authTimeout.
 func (s *service) authorizeBuggy(ctx context.Context, id string) error {
 	answer := s.askGateway(ctx, id)
-	timedOut := make(chan struct{})
+	timedOut := make(chan struct{}) // [owned by: authorizeBuggy] [closed by: never]
 	time.AfterFunc(authTimeout, func() { // BUG: never stopped
 		timedOut <- struct{}{} // once the gateway answered, nobody receives: blocked forever
 	})
@@ -41,7 +41,7 @@ func (s *service) authorizeBuggy(ctx context.Context, id string) error {
 // the request ends, the timer is stopped and its goroutine never starts.
 func (s *service) authorizeFixed(ctx context.Context, id string) error {
 	answer := s.askGateway(ctx, id)
-	timedOut := make(chan struct{})
+	timedOut := make(chan struct{}) // [owned by: authorizeFixed] [closed by: never]
 	stop := safego.AfterFunc(ctx, authTimeout, "authorize-timeout", func(ctx context.Context) {
 		select {
 		case timedOut <- struct{}{}:
@@ -75,7 +75,7 @@ func (s *service) authorize(ctx context.Context, id string) (string, error) {
 // askGateway calls the gateway in an owned goroutine; its answer arrives on
 // the returned channel, which has room for it.
 func (s *service) askGateway(ctx context.Context, id string) <-chan error {
-	answer := make(chan error, 1)
+	answer := make(chan error, 1) // [buffered: 1] [owned by: askGateway] [closed by: never]
 	safego.Go(ctx, "gateway-authorize", func(ctx context.Context) {
 		answer <- s.callGateway(ctx, id)
 	})

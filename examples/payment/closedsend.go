@@ -28,7 +28,7 @@ var gateways = []gateway{{"fast", 0, 30}, {"slow", time.Second, 25}, {"slower", 
 
 // quoteBuggy asks every gateway for a quote and returns the first one.
 func (s *service) quoteBuggy(ctx context.Context, id string) (int64, error) {
-	quotes := make(chan int64)
+	quotes := make(chan int64) // [owned by: quoteBuggy] [closed by: quoteBuggy]
 	for _, gw := range gateways {
 		safego.Go(ctx, "quote-"+gw.name, func(ctx context.Context) {
 			quotes <- s.fee(ctx, gw) // panics once quotes is closed

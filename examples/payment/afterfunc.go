@@ -25,7 +25,7 @@ var errTimeout = errors.New("payment: the gateway did not answer in time")
 // answer, for at most authTimeout.
 func (s *service) authorizeBuggy(ctx context.Context, id string) error {
 	answer := s.askGateway(ctx, id)
-	timedOut := make(chan struct{}) // [owned by: authorizeBuggy] [closed by: never]
+	timedOut := make(chan struct{})      // [owned by: authorizeBuggy] [closed by: never]
 	time.AfterFunc(authTimeout, func() { // BUG: never stopped
 		timedOut <- struct{}{} // once the gateway answered, nobody receives: blocked forever
 	})

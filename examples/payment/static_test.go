@@ -22,7 +22,7 @@ func TestStaticCheck(t *testing.T) {
 	}
 	for _, tc := range []struct {
 		file, marker, rule string // the bug's line holds marker
-		fixed                     []string
+		fixed              []string
 	}{
 		{"zerocache.go", "BUG: a zero value stored", "zerostore", []string{"forgetFixed"}},
 		{"afterfunc.go", "BUG: never stopped", "afterfunc", []string{"authorizeFixed"}},

@@ -111,7 +111,8 @@ func (r *Reporter) Reportf(node ast.Node, format string, args ...any) {
 func (r *Reporter) Line(pos token.Pos) int { return r.pass.Fset.Position(pos).Line }
 
 // Doc returns an analyzer's doc from the source of its doc.go: the package
-// comment, without its "# Analyzer NAME" heading, first line first.
+// comment after its "# Analyzer NAME" heading, without the "NAME: " that
+// starts its first line.
 func Doc(src string) string {
 	var lines []string
 	for _, line := range strings.Split(src, "\n") {
@@ -130,5 +131,10 @@ func Doc(src string) string {
 			break
 		}
 	}
-	return strings.TrimSpace(strings.Join(lines, "\n"))
+	doc := strings.TrimSpace(strings.Join(lines, "\n"))
+	// "gosched: report ..." -> "report ...": drivers print the name.
+	if name, rest, ok := strings.Cut(doc, ": "); ok && !strings.ContainsAny(name, " \n") {
+		doc = rest
+	}
+	return doc
 }

@@ -2,8 +2,8 @@ package a
 
 import (
 	"context"
-	"net/http"
 	"time"
+	"web"
 
 	"github.com/custody-go/custody/safego"
 )
@@ -18,7 +18,7 @@ func blank(ctx context.Context, expire func()) {
 	_ = time.AfterFunc(time.Minute, expire) // want `the timer time.AfterFunc returns is thrown away`
 }
 
-func handler(w http.ResponseWriter, r *http.Request) {
+func handler(w web.ResponseWriter, r *web.Request) {
 	ctx := r.Context()
 	time.AfterFunc(time.Second, func() { // want `the timer time.AfterFunc returns is thrown away`
 		_ = ctx

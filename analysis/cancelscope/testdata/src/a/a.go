@@ -2,21 +2,21 @@ package a
 
 import (
 	"context"
-	"net/http"
 	"sync"
 	"time"
+	"web"
 
 	"github.com/custody-go/custody/safego"
 	"golang.org/x/sync/errgroup"
 )
 
-func processAsync(ctx context.Context, w http.ResponseWriter) {
-	req, _ := http.NewRequestWithContext(ctx, "POST", "http://ledger", nil)
+func processAsync(ctx context.Context, w web.ResponseWriter) {
+	req, _ := web.NewRequestWithContext(ctx, "POST", "http://ledger", nil)
 	_ = req
 }
 
 // The incident.
-func handler(w http.ResponseWriter, r *http.Request) {
+func handler(w web.ResponseWriter, r *web.Request) {
 	ctx, cancel := context.WithCancel(r.Context())
 	defer cancel() // want `this deferred cancel cancels ctx when handler returns, but handler hands it to the goroutine started at line 22 and does not wait for it`
 	go processAsync(ctx, w)

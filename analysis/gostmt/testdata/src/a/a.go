@@ -2,9 +2,9 @@ package a
 
 import (
 	"context"
-	"net/http"
 	"sync"
 	"time"
+	"web"
 )
 
 func fireAndForget(results chan<- int) {
@@ -15,7 +15,7 @@ func fireAndForget(results chan<- int) {
 }
 
 func serve() {
-	go http.ListenAndServe(":8080", nil) // another package's function: not read, not reported
+	go web.ListenAndServe(":8080", nil) // another package's function: not read, not reported
 }
 
 func compute() int { return 42 }

@@ -1,7 +1,7 @@
 package a
 
 import (
-	"encoding/json"
+	"codec"
 	"sync"
 
 	"github.com/custody-go/custody/safemap"
@@ -52,7 +52,7 @@ func (s *service) set(id string) {
 
 func (s *service) decoded(id string, b []byte) error {
 	var o Order
-	if err := json.Unmarshal(b, &o); err != nil {
+	if err := codec.Unmarshal(b, &o); err != nil {
 		return err
 	}
 	s.cache.Store(id, o) // o was filled in through &o

@@ -29,7 +29,7 @@ var Analyzer = &analysis.Analyzer{
 func run(pass *analysis.Pass) (any, error) {
 	r := checklist.NewReporter(pass, "cancelscope")
 	decls := checklist.FuncDecls(pass)
-	checklist.Inspect(pass, checklist.AllCode, []ast.Node{(*ast.FuncDecl)(nil), (*ast.FuncLit)(nil)}, func(file *ast.File, n ast.Node, stack []ast.Node) {
+	checklist.Inspect(pass, checklist.ProductionCode, []ast.Node{(*ast.FuncDecl)(nil), (*ast.FuncLit)(nil)}, func(file *ast.File, n ast.Node, stack []ast.Node) {
 		var body *ast.BlockStmt
 		name := "the function"
 		switch f := n.(type) {

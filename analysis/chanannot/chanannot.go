@@ -334,7 +334,7 @@ func (c *checker) declared(name string) bool {
 // closes reports close(ch) outside the closer ch's annotation names.
 func (c *checker) closes() {
 	info := c.pass.TypesInfo
-	checklist.Inspect(c.pass, checklist.AllCode, []ast.Node{(*ast.CallExpr)(nil)}, func(file *ast.File, n ast.Node, stack []ast.Node) {
+	checklist.Inspect(c.pass, checklist.ProductionCode, []ast.Node{(*ast.CallExpr)(nil)}, func(file *ast.File, n ast.Node, stack []ast.Node) {
 		call := n.(*ast.CallExpr)
 		id, ok := checklist.Unparen(call.Fun).(*ast.Ident)
 		if !ok || len(call.Args) != 1 {
@@ -390,7 +390,7 @@ func chanVar(info *types.Info, e ast.Expr) *types.Var {
 // closed it, in the same block.
 func (c *checker) sendsAfterClose() {
 	info := c.pass.TypesInfo
-	checklist.Inspect(c.pass, checklist.AllCode, []ast.Node{(*ast.BlockStmt)(nil)}, func(file *ast.File, n ast.Node, stack []ast.Node) {
+	checklist.Inspect(c.pass, checklist.ProductionCode, []ast.Node{(*ast.BlockStmt)(nil)}, func(file *ast.File, n ast.Node, stack []ast.Node) {
 		block := n.(*ast.BlockStmt)
 		for i, stmt := range block.List {
 			es, ok := stmt.(*ast.ExprStmt)
@@ -467,7 +467,7 @@ func rootVar(info *types.Info, e ast.Expr) *types.Var {
 // goroutines sending on ch and did not wait for them first.
 func (c *checker) closesUnderSenders() {
 	info := c.pass.TypesInfo
-	checklist.Inspect(c.pass, checklist.AllCode, []ast.Node{(*ast.FuncDecl)(nil), (*ast.FuncLit)(nil)}, func(file *ast.File, n ast.Node, stack []ast.Node) {
+	checklist.Inspect(c.pass, checklist.ProductionCode, []ast.Node{(*ast.FuncDecl)(nil), (*ast.FuncLit)(nil)}, func(file *ast.File, n ast.Node, stack []ast.Node) {
 		var body *ast.BlockStmt
 		switch f := n.(type) {
 		case *ast.FuncDecl:

@@ -13,7 +13,7 @@
 // question of who closes, and the code does not say. The analyzer checks
 // more than the presence of the comment:
 //   - a struct field of channel type, a package-level channel variable, and
-//     a make(chan ...) assigned to a variable, in production code, carry an
+//     a make(chan ...) assigned to a variable carry an
 //     annotation with [owned by: X] and [closed by: Y] (Y may be "never");
 //   - [buffered: N] matches the capacity given to make, and a buffered make
 //     says [buffered: N];
@@ -26,8 +26,8 @@
 //     before it waits for them (a Wait call, a range over ch, or, for a
 //     single sender, a receive from ch): their sends would panic.
 //
-// The last two checks cover every channel, annotated or not, in test files
-// too.
+// The last two checks cover every channel, annotated or not. Test files are
+// not checked: tests close and send on purpose to see what happens.
 //
 // A custody chanown.Chan needs no annotation: it records its owner and its
 // closer as it runs.

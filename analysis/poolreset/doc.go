@@ -22,6 +22,8 @@
 // statement. For a type of another package, only a Reset-like method
 // counts, and a type without one is not reported.
 //
+// Test files are not checked.
+//
 // Fix: clear the fields (or call the type's Reset) right before Put.
 //
 // Silence one report with a reason on the line or the line above:

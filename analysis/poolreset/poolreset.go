@@ -35,7 +35,7 @@ var resetName = regexp.MustCompile(`(?i)^(reset|clear|release|free|zero|recycle|
 func run(pass *analysis.Pass) (any, error) {
 	r := checklist.NewReporter(pass, "poolreset")
 	info := pass.TypesInfo
-	checklist.Inspect(pass, checklist.AllCode, []ast.Node{(*ast.CallExpr)(nil)}, func(file *ast.File, n ast.Node, stack []ast.Node) {
+	checklist.Inspect(pass, checklist.ProductionCode, []ast.Node{(*ast.CallExpr)(nil)}, func(file *ast.File, n ast.Node, stack []ast.Node) {
 		call := n.(*ast.CallExpr)
 		if !checklist.IsMethod(checklist.Callee(info, call), "sync", "Pool", "Put") || len(call.Args) != 1 {
 			return

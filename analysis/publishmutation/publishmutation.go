@@ -36,7 +36,7 @@ type publication struct {
 
 func run(pass *analysis.Pass) (any, error) {
 	r := checklist.NewReporter(pass, "publishmutation")
-	checklist.Inspect(pass, checklist.AllCode, []ast.Node{(*ast.FuncDecl)(nil), (*ast.FuncLit)(nil)}, func(file *ast.File, n ast.Node, stack []ast.Node) {
+	checklist.Inspect(pass, checklist.ProductionCode, []ast.Node{(*ast.FuncDecl)(nil), (*ast.FuncLit)(nil)}, func(file *ast.File, n ast.Node, stack []ast.Node) {
 		var body *ast.BlockStmt
 		switch f := n.(type) {
 		case *ast.FuncDecl:

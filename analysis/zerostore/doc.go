@@ -17,7 +17,7 @@
 // (T{}), or a local variable declared without a value (var v T) that the
 // function never assigns, addresses or calls a method on. Zero-size values
 // (struct{}{}, the "set" idiom) and basic literals (0, "", false: counters
-// and flags mean their zero) are not reported.
+// and flags mean their zero) are not reported, nor are test files.
 //
 // Fix: to forget a key, Delete it; to store "nothing", store a type that
 // says so. The suggested fix rewrites m.Store(k, zero) to m.Delete(k).

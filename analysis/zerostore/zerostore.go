@@ -30,7 +30,7 @@ var valueArg = map[string]int{"Store": 1, "LoadOrStore": 1, "Swap": 1, "CompareA
 
 func run(pass *analysis.Pass) (any, error) {
 	r := checklist.NewReporter(pass, "zerostore")
-	checklist.Inspect(pass, checklist.AllCode, []ast.Node{(*ast.CallExpr)(nil)}, func(file *ast.File, n ast.Node, stack []ast.Node) {
+	checklist.Inspect(pass, checklist.ProductionCode, []ast.Node{(*ast.CallExpr)(nil)}, func(file *ast.File, n ast.Node, stack []ast.Node) {
 		call := n.(*ast.CallExpr)
 		method := checklist.MapCall(pass.TypesInfo, call)
 		i, ok := valueArg[method]

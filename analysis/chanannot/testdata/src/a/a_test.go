@@ -3,5 +3,5 @@ package a
 func testLocal() {
 	ch := make(chan int)
 	close(ch)
-	ch <- 1 // want `send on ch after this function closed it`
+	ch <- 1 // a test may send after close on purpose, to see it panic
 }

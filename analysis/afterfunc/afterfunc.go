@@ -30,6 +30,7 @@ var Analyzer = &analysis.Analyzer{
 
 func run(pass *analysis.Pass) (any, error) {
 	r := checklist.NewReporter(pass, "afterfunc")
+	decls := checklist.FuncDecls(pass)
 	checklist.Inspect(pass, checklist.ProductionCode, []ast.Node{(*ast.CallExpr)(nil)}, func(file *ast.File, n ast.Node, stack []ast.Node) {
 		call := n.(*ast.CallExpr)
 		if !checklist.IsFunc(checklist.Callee(pass.TypesInfo, call), "time", "AfterFunc") || len(call.Args) != 2 {
@@ -38,8 +39,12 @@ func run(pass *analysis.Pass) (any, error) {
 		if !discarded(call, stack[len(stack)-2]) {
 			return
 		}
+		msg := hazard(pass, decls, call.Args[1], stack)
+		if msg == "" {
+			return // a delayed action that ends by itself: meant to run
+		}
 		d := analysis.Diagnostic{Pos: call.Pos(), End: call.End(),
-			Message: "the timer time.AfterFunc returns is thrown away: nothing can stop it, so its function runs (and holds what it captured) after the work it guards is over (Stop the timer, or use safego.AfterFunc(ctx, ...))"}
+			Message: "the timer time.AfterFunc returns is thrown away, and " + msg}
 		if ctx := checklist.ContextInScope(pass, call.Pos()); ctx != nil {
 			if fix, ok := rewrite(pass, file, call, ctx, checklist.FuncName(stack)); ok {
 				d.SuggestedFixes = []analysis.SuggestedFix{fix}
@@ -102,4 +107,74 @@ func rewrite(pass *analysis.Pass, file *ast.File, call *ast.CallExpr, ctx *types
 	}
 	edits = append(edits, imports...)
 	return analysis.SuggestedFix{Message: "Tie the timer to " + ctx.Name() + " with safego.AfterFunc", TextEdits: edits}, true
+}
+
+// hazard says what makes a thrown-away timer's function f a leak: a send
+// outside a select, which blocks forever once the receiver is gone, or a
+// call of the function that set the timer, which sets the next timer of a
+// chain nothing can stop. It returns "" when f has neither.
+func hazard(pass *analysis.Pass, decls map[*types.Func]*ast.FuncDecl, f ast.Expr, stack []ast.Node) string {
+	var body ast.Node
+	switch f := checklist.Unparen(f).(type) {
+	case *ast.FuncLit:
+		body = f.Body
+	default:
+		if fn, ok := typeutilCallee(pass, f).(*types.Func); ok && decls[fn.Origin()] != nil {
+			body = decls[fn.Origin()].Body
+		}
+	}
+	if body == nil {
+		return ""
+	}
+	var self *types.Func
+	for i := len(stack) - 1; i >= 0; i-- {
+		if fd, ok := stack[i].(*ast.FuncDecl); ok {
+			self, _ = pass.TypesInfo.Defs[fd.Name].(*types.Func)
+			break
+		}
+	}
+	var send *ast.SendStmt
+	var again *ast.CallExpr
+	ast.Inspect(body, func(n ast.Node) bool {
+		switch n := n.(type) {
+		case *ast.FuncLit, *ast.SelectStmt:
+			return false // a send in a select may have a way out
+		case *ast.SendStmt:
+			if send == nil {
+				send = n
+			}
+		case *ast.CallExpr:
+			if fn := checklist.Callee(pass.TypesInfo, n); again == nil && self != nil && fn != nil && fn.Origin() == self {
+				again = n
+			}
+		}
+		return true
+	})
+	name := "the caller"
+	if self != nil {
+		name = self.Name()
+	}
+	switch {
+	case send != nil:
+		return fmt.Sprintf("its function sends on %s outside a select: once %s is done nobody may receive, and the timer's goroutine blocks forever (Stop the timer when done, or use safego.AfterFunc(ctx, ...) and select on ctx.Done())",
+			types.ExprString(send.Chan), name)
+	case again != nil:
+		return fmt.Sprintf("its function calls %s, which sets the next timer: a chain of timers that nothing can stop (keep the timer and Stop it, or use safego.AfterFunc(ctx, ...))", name)
+	}
+	return ""
+}
+
+// typeutilCallee returns the function a function-valued expression names
+// (f, pkg.F, x.M), or nil.
+func typeutilCallee(pass *analysis.Pass, e ast.Expr) types.Object {
+	switch e := checklist.Unparen(e).(type) {
+	case *ast.Ident:
+		return pass.TypesInfo.Uses[e]
+	case *ast.SelectorExpr:
+		if sel, ok := pass.TypesInfo.Selections[e]; ok {
+			return sel.Obj()
+		}
+		return pass.TypesInfo.Uses[e.Sel]
+	}
+	return nil
 }

@@ -11,8 +11,18 @@
 // timer set per request and never stopped kept 120,000 goroutines alive
 // until the process ran out of memory.
 //
-// A call is reported when its result is not kept: the call is a statement
-// of its own, or its result is assigned to _. Test files are not checked.
+// A call is reported when its result is not kept (the call is a statement
+// of its own, or its result is assigned to _) and its function, a function
+// literal or a function of the same package, is a leak:
+//   - it sends on a channel outside a select: once the caller is done
+//     nobody may receive, and the timer's goroutine blocks forever (the
+//     incident's timers did);
+//   - it calls the function that set the timer, which sets the next one: a
+//     chain of timers that nothing can stop.
+//
+// A thrown-away timer whose function ends by itself is a delayed action
+// meant to run (close a stream after a grace period, collect garbage in a
+// minute) and is not reported. Test files are not checked.
 //
 // Fix: keep the timer and Stop it when the work ends, or tie it to the
 // request's context with safego.AfterFunc(ctx, d, name, f), which stops

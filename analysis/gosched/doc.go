@@ -11,9 +11,9 @@
 // that the call only makes rarer. It is for tests that simulate
 // preemption.
 //
-// A call inside a loop that polls a sync/atomic value (a spin-wait that
-// yields between attempts) is not reported: there the atomic operation
-// synchronizes, and the yield only stops the loop from hogging a core.
+// A call inside a loop is not reported: a spin-wait or a poll that yields
+// between attempts (on an atomic value, a TryLock, a queue) uses the yield
+// for throughput, and whatever it polls is what synchronizes.
 //
 // Fix: synchronize with what the code waits for (a channel, a
 // sync.WaitGroup, a mutex), then delete the call. The suggested fix

@@ -4,7 +4,6 @@ import (
 	_ "embed"
 	"go/ast"
 	"go/types"
-	"strings"
 
 	"golang.org/x/tools/go/analysis"
 	"golang.org/x/tools/go/analysis/passes/inspect"
@@ -31,7 +30,7 @@ func run(pass *analysis.Pass) (any, error) {
 		if !checklist.IsFunc(checklist.Callee(pass.TypesInfo, call), "runtime", "Gosched") {
 			return
 		}
-		if inSpinWait(pass.TypesInfo, stack) {
+		if inLoop(stack) {
 			return
 		}
 		d := analysis.Diagnostic{
@@ -55,41 +54,17 @@ func run(pass *analysis.Pass) (any, error) {
 	return nil, nil
 }
 
-// inSpinWait reports whether the innermost loop around the call (in the
-// same function) polls a sync/atomic value.
-func inSpinWait(info *types.Info, stack []ast.Node) bool {
+// inLoop reports whether the call is inside a loop of its function: a
+// spin-wait or a poll that yields between attempts, where the yield is
+// about throughput, not order.
+func inLoop(stack []ast.Node) bool {
 	for i := len(stack) - 1; i >= 0; i-- {
-		switch loop := stack[i].(type) {
+		switch stack[i].(type) {
 		case *ast.FuncDecl, *ast.FuncLit:
 			return false
-		case *ast.ForStmt:
-			return usesAtomic(info, loop)
-		case *ast.RangeStmt:
-			return usesAtomic(info, loop)
+		case *ast.ForStmt, *ast.RangeStmt:
+			return true
 		}
 	}
 	return false
-}
-
-func usesAtomic(info *types.Info, loop ast.Node) bool {
-	found := false
-	ast.Inspect(loop, func(n ast.Node) bool {
-		if found {
-			return false
-		}
-		if _, ok := n.(*ast.FuncLit); ok {
-			return false
-		}
-		call, ok := n.(*ast.CallExpr)
-		if !ok {
-			return true
-		}
-		if fn := checklist.Callee(info, call); fn != nil && fn.Pkg() != nil && fn.Pkg().Path() == "sync/atomic" {
-			found = true
-		} else if fn != nil && strings.HasPrefix(fn.Name(), "TryLock") {
-			found = true
-		}
-		return true
-	})
-	return found
 }

@@ -3,14 +3,14 @@
 //
 // # Analyzer gostmt
 //
-// gostmt: report a go statement with no context and no done channel
+// gostmt: report a goroutine that loops forever and cannot be stopped
 //
 // The checklist: every go statement comes with a way to stop it, a
-// context.Context it watches or a done channel it listens on. A goroutine
-// with neither runs until its work ends by itself; when that work waits for
-// a peer that is gone, it never ends, and nobody can tell it to.
-//
-// A go statement is not reported when its goroutine:
+// context.Context it watches or a done channel it listens on. The analyzer
+// reports the go statements for which the lack of one is sure to matter: a
+// goroutine that loops forever (a for without a condition that no return,
+// break, goto, panic or os.Exit leaves) and can be told nothing. A
+// goroutine whose work ends by itself is not reported, nor one that:
 //   - is given, or refers to, a context.Context (an argument, a captured
 //     variable, a field);
 //   - is given a channel, or receives from one (a receive, a range over a

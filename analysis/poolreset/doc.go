@@ -17,8 +17,10 @@
 // a struct with reference fields, and before the Put the function neither
 // calls a Reset-like method on it (Reset, reset, Clear, Release, Free,
 // ...), nor passes it to a reset-like function, nor assigns *x, nor clears
-// each reference field (x.f = nil, x.f = x.f[:0], x.f = T{}, clear(x.f),
-// x.f.Reset()). For a deferred Put, what counts comes after the defer
+// any of its reference fields (x.f = nil, x.f = x.f[:0], x.f = T{},
+// clear(x.f), x.f.Reset()): a function that clears some fields and not
+// others may mean the others to stay (a writer bound to the object's own
+// buffer), so it is not reported. For a deferred Put, what counts comes after the defer
 // statement. For a type of another package, only a Reset-like method
 // counts, and a type without one is not reported.
 //

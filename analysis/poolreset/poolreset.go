@@ -72,8 +72,8 @@ func run(pass *analysis.Pass) (any, error) {
 			from, to = d.End(), body.End()
 		}
 		reset, cleared := evidence(info, body, x, from, to)
-		if reset {
-			return
+		if reset || len(cleared) > 0 {
+			return // cleared, or some fields cleared: the others may be meant to stay
 		}
 		var left []string
 		for _, f := range refs {

@@ -18,7 +18,9 @@
 //   - a channel whose name says it signals the end: done, quit, stop,
 //     closing, cancel, shutdown, exit, die.
 //
-// Test files are not checked: go test's -timeout bounds their waits.
+// A select that sends to and receives from the same channel (replacing the
+// value in a buffered channel) is not reported either. Test files are not
+// checked: go test's -timeout bounds their waits.
 //
 // Fix: add a case <-ctx.Done() (returning ctx.Err()) or a case on the done
 // channel that the goroutine's owner closes.

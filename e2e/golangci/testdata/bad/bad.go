@@ -15,7 +15,9 @@ var cache sync.Map
 
 func spawn() {
 	go func() { // want: gostmt
-		time.Sleep(time.Second)
+		for {
+			time.Sleep(time.Second)
+		}
 	}()
 }
 
@@ -38,8 +40,10 @@ func handle(ctx context.Context) {
 	go work(ctx)
 }
 
-func timer(ctx context.Context) {
-	time.AfterFunc(time.Second, func() {}) // want: afterfunc
+func timer(ctx context.Context, timedOut chan struct{}) {
+	time.AfterFunc(time.Second, func() { // want: afterfunc
+		timedOut <- struct{}{}
+	})
 }
 
 func forget(id string) {

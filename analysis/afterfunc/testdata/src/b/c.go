@@ -8,7 +8,10 @@ import (
 // A context in scope, time used only by the call: the fix imports safego
 // and drops time.
 func (s *S) withContext(ctx context.Context) {
-	time.AfterFunc(3, func() { s.n++ }) // want `the timer time.AfterFunc returns is thrown away`
+	time.AfterFunc(3, func() { s.c <- 1 }) // want `its function sends on s.c outside a select`
 }
 
-type S struct{ n int }
+type S struct {
+	n int
+	c chan int
+}

@@ -33,10 +33,11 @@ func spinTryLock(mu *sync.Mutex) {
 	}
 }
 
-// A loop that polls a plain variable is no spin-wait on an atomic value.
-func pollPlain() {
-	for !ready {
-		runtime.Gosched() // want `runtime.Gosched in production code`
+// A poll that yields between attempts, as grpc's writer does to let more
+// data arrive before it flushes.
+func pollQueue(empty func() bool) {
+	for empty() {
+		runtime.Gosched()
 	}
 }
 

@@ -2,15 +2,71 @@ package a
 
 import (
 	"context"
+	"os"
 	"sync"
 	"time"
 	"web"
 )
 
-func fireAndForget(results chan<- int) {
-	go func() { // want `goroutine has no context and no done channel: nothing can stop it`
+func refresher() {
+	go func() { // want `goroutine loops forever \(the for at line 13 has no way out\) and has no context and no done channel: nothing can stop it`
+		for {
+			time.Sleep(time.Second)
+			println("refresh")
+		}
+	}()
+}
+
+// A goroutine that ends by itself needs no way to be stopped.
+func fireAndForget() {
+	go func() {
 		time.Sleep(time.Second)
 		println("late")
+	}()
+}
+
+func step() error { return nil }
+
+func untilError() {
+	go func() {
+		for {
+			if err := step(); err != nil {
+				return
+			}
+		}
+	}()
+}
+
+func breakInSwitch(n int) {
+	go func() { // want `goroutine loops forever \(the for at line 42`
+		for {
+			switch n {
+			case 1:
+				break // leaves the switch, not the loop
+			}
+		}
+	}()
+}
+
+func labeledBreak(n int) {
+	go func() {
+	loop:
+		for {
+			switch n {
+			case 1:
+				break loop
+			}
+		}
+	}()
+}
+
+func exits() {
+	go func() {
+		for {
+			if step() != nil {
+				os.Exit(1)
+			}
+		}
 	}()
 }
 
@@ -21,7 +77,7 @@ func serve() {
 func compute() int { return 42 }
 
 func sendResult(results chan int) {
-	go func() { // want `goroutine has no context and no done channel`
+	go func() { // ends by itself
 		r := compute()
 		_ = r
 	}()
@@ -66,7 +122,7 @@ type server struct {
 func (s *server) start() {
 	go s.run()      // run receives from s.quit
 	go s.useCtx()   // useCtx refers to s.ctx
-	go s.spin()     // want `goroutine has no context and no done channel`
+	go s.spin()     // want `goroutine loops forever \(the for at line 136`
 	go s.indirect() // indirect calls run, one call deeper
 }
 

@@ -108,3 +108,19 @@ func silenced() {
 	//custody:ignore poolreset opts is shared configuration, set once by New
 	encoders.Put(e)
 }
+
+// A field bound to the object itself stays on purpose, as go-redis's
+// scratch writer wraps the scratch buffer: clearing the buffer is enough.
+type scratch struct {
+	buf bytes.Buffer
+	w   *bytes.Buffer
+}
+
+var scratches = sync.Pool{New: func() any { s := new(scratch); s.w = &s.buf; return s }}
+
+func partial(v string) {
+	s := scratches.Get().(*scratch)
+	s.w.WriteString(v)
+	s.buf.Reset()
+	scratches.Put(s)
+}

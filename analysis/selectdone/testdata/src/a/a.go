@@ -113,3 +113,15 @@ func silenced(in <-chan int, errs <-chan error) {
 	case <-errs:
 	}
 }
+
+// Replace keeps the latest value in a channel of capacity 1, as grpc's
+// testutils.Channel does: one of the cases can always proceed.
+func replace(ch chan int, v int) {
+	for {
+		select {
+		case ch <- v:
+			return
+		case <-ch:
+		}
+	}
+}

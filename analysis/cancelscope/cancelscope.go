@@ -34,6 +34,9 @@ func run(pass *analysis.Pass) (any, error) {
 		name := "the function"
 		switch f := n.(type) {
 		case *ast.FuncDecl:
+			if pass.Pkg.Name() == "main" && f.Recv == nil && f.Name.Name == "main" {
+				return // when main returns the process ends, goroutines and all
+			}
 			body, name = f.Body, f.Name.Name
 		case *ast.FuncLit:
 			body = f.Body

@@ -27,7 +27,8 @@
 // it calls, is built to stop on cancel and is not reported,
 // nor is safego.AfterFunc, whose timer is meant to stop with ctx.
 //
-// Test files are not checked.
+// Test files are not checked, nor is a program's main function: when it
+// returns, the process ends, goroutines and all.
 //
 // Fix: hand the goroutine context.WithoutCancel(ctx), with a deadline of
 // its own, or wait for it before returning.

@@ -42,11 +42,11 @@ func run(pass *analysis.Pass) (any, error) {
 				return
 			}
 		}
-		if sendsAndReceives(sel) {
-			return // one of the two can always proceed on a buffered channel
+		if receives(sel) {
+			return // a receive is released when its channel is closed: the usual shutdown
 		}
 		r.Report(analysis.Diagnostic{Pos: sel.Pos(), End: sel.Body.Lbrace + 1,
-			Message: "select has neither a default nor a ctx.Done() case: it waits forever if its peers are gone (add case <-ctx.Done() or a done channel)"})
+			Message: "every case of this select sends, and none is a way out (default, ctx.Done()): once the receivers are gone nothing can release it, it blocks forever (add case <-ctx.Done() or a done channel)"})
 	})
 	return nil, nil
 }
@@ -112,30 +112,18 @@ func lastName(e ast.Expr) string {
 	return ""
 }
 
-// sendsAndReceives reports whether the select both sends to and receives
-// from one channel (the same expression): the "replace the latest value"
-// idiom on a buffered channel, which never waits for long.
-func sendsAndReceives(sel *ast.SelectStmt) bool {
-	sends, recvs := map[string]bool{}, map[string]bool{}
+// receives reports whether a case of the select receives.
+func receives(sel *ast.SelectStmt) bool {
 	for _, c := range sel.Body.List {
 		switch comm := c.(*ast.CommClause).Comm.(type) {
-		case *ast.SendStmt:
-			sends[types.ExprString(checklist.Unparen(comm.Chan))] = true
 		case *ast.ExprStmt:
-			if ch := recvOperand(comm.X); ch != nil {
-				recvs[types.ExprString(checklist.Unparen(ch))] = true
+			if recvOperand(comm.X) != nil {
+				return true
 			}
 		case *ast.AssignStmt:
-			if len(comm.Rhs) == 1 {
-				if ch := recvOperand(comm.Rhs[0]); ch != nil {
-					recvs[types.ExprString(checklist.Unparen(ch))] = true
-				}
+			if len(comm.Rhs) == 1 && recvOperand(comm.Rhs[0]) != nil {
+				return true
 			}
-		}
-	}
-	for ch := range sends {
-		if recvs[ch] {
-			return true
 		}
 	}
 	return false

@@ -41,8 +41,8 @@ func run(pass *analysis.Pass) (any, error) {
 			return
 		}
 		x := checklist.ObjectOf(info, call.Args[0])
-		fnode, body := checklist.EnclosingFunc(stack)
-		if x == nil || body == nil || isParam(info, fnode, x) {
+		_, body := checklist.EnclosingFunc(stack)
+		if x == nil || body == nil || isParam(info, stack, x) {
 			return
 		}
 		ptr, ok := x.Type().Underlying().(*types.Pointer)
@@ -105,7 +105,18 @@ func named(t types.Type) *types.Named {
 	return n
 }
 
-func isParam(info *types.Info, fnode ast.Node, v *types.Var) bool {
+// isParam reports whether v is a parameter or receiver of one of the
+// functions in stack.
+func isParam(info *types.Info, stack []ast.Node, v *types.Var) bool {
+	for _, n := range stack {
+		if isParamOf(info, n, v) {
+			return true
+		}
+	}
+	return false
+}
+
+func isParamOf(info *types.Info, fnode ast.Node, v *types.Var) bool {
 	var ft *ast.FuncType
 	var recv *ast.FieldList
 	switch f := fnode.(type) {
@@ -113,6 +124,8 @@ func isParam(info *types.Info, fnode ast.Node, v *types.Var) bool {
 		ft, recv = f.Type, f.Recv
 	case *ast.FuncLit:
 		ft = f.Type
+	default:
+		return false
 	}
 	for _, fl := range []*ast.FieldList{recv, ft.Params} {
 		if fl == nil {

@@ -13,8 +13,9 @@
 // collected.
 //
 // The analyzer reports p.Put(x) on a sync.Pool when x is a variable of the
-// function (not a parameter: its caller may have cleared it) that points to
-// a struct with reference fields, and before the Put the function neither
+// function (not a parameter or a receiver of it or of a function around it:
+// its caller may have cleared it) that points to a struct with reference
+// fields, and before the Put the function neither
 // calls a Reset-like method on it (Reset, reset, Clear, Release, Free,
 // ...), nor passes it to a reset-like function, nor assigns *x, nor clears
 // any of its reference fields (x.f = nil, x.f = x.f[:0], x.f = T{},

@@ -124,3 +124,14 @@ func partial(v string) {
 	s.buf.Reset()
 	scratches.Put(s)
 }
+
+// A receiver, put back from a function literal when its last reference
+// goes, as kafka-go's pages are: the caller decides what it holds.
+type page struct {
+	buf  *[64]byte
+	refs int
+}
+
+var pages = sync.Pool{New: func() any { return &page{buf: new([64]byte)} }}
+
+func (p *page) unref(release func(func())) { release(func() { pages.Put(p) }) }

@@ -194,7 +194,7 @@ func (c *checker) declarations() {
 				case *ast.SelectorExpr:
 					if sel, ok := info.Selections[lhs]; ok {
 						if f, ok := sel.Obj().(*types.Var); ok {
-							c.capacity(mk, lhs.Sel.Name, c.annotated[f])
+							c.capacity(mk, lhs.Sel.Name, c.annotated[f.Origin()])
 						}
 					}
 				}
@@ -206,7 +206,7 @@ func (c *checker) declarations() {
 				return
 			}
 			if f, ok := info.Uses[id].(*types.Var); ok && f.IsField() {
-				c.capacity(mk, id.Name, c.annotated[f])
+				c.capacity(mk, id.Name, c.annotated[f.Origin()])
 			}
 		}
 	})
@@ -327,8 +327,16 @@ func (c *checker) declared(name string) bool {
 	if obj == nil {
 		return false
 	}
-	m, _, _ := types.LookupFieldOrMethod(types.NewPointer(obj.Type()), true, c.pass.Pkg, method)
-	return m != nil
+	n, ok := types.Unalias(obj.Type()).(*types.Named)
+	if !ok {
+		return false
+	}
+	for i := range n.NumMethods() { // generic types included
+		if n.Method(i).Name() == method {
+			return true
+		}
+	}
+	return false
 }
 
 // closes reports close(ch) outside the closer ch's annotation names.
@@ -379,8 +387,9 @@ func chanVar(info *types.Info, e ast.Expr) *types.Var {
 		return v
 	case *ast.SelectorExpr:
 		if sel, ok := info.Selections[x]; ok {
-			v, _ := sel.Obj().(*types.Var)
-			return v
+			if v, ok := sel.Obj().(*types.Var); ok {
+				return v.Origin() // a field of a generic type's instance
+			}
 		}
 	}
 	return nil

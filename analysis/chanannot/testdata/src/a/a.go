@@ -154,3 +154,15 @@ func closerGoroutine(items []int) <-chan int {
 	}()
 	return out
 }
+
+// A generic owner: its methods name the closer too.
+type Box[T any] struct {
+	// [owned by: Box] [closed by: Box.shut]
+	ch chan T
+}
+
+func (b *Box[T]) shut() { close(b.ch) }
+
+func (b *Box[T]) drop() {
+	close(b.ch) // want `close of channel ch in Box.drop, but its annotation \(line 160\) says \[closed by: Box.shut\]`
+}

@@ -16,6 +16,7 @@ import (
 // one with [Make]: every method of a zero Chan or a nil *Chan panics. Where
 // ownership is obvious and local, a raw channel does as well.
 type Chan[T any] struct {
+	// [buffered: capacity] [owned by: Chan] [closed by: Chan.closeCh]
 	ch     chan T
 	closed atomic.Pointer[closeRecord] // the first close; set once, before ch is closed
 	guard                              // keeps senders off a closed ch: see send.go and send_race.go

@@ -7,7 +7,7 @@ import "runtime"
 // guard is empty without the race detector: a send that meets a closed
 // channel panics in the runtime, and leave recovers that one panic.
 type guard struct {
-	done chan struct{} // nil: a close releases blocked senders by closing ch
+	done chan struct{} // [owned by: Chan] [closed by: never] nil: a close releases blocked senders by closing ch
 }
 
 func (*guard) init() {}

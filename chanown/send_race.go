@@ -11,7 +11,7 @@ import "sync"
 // mu to close ch.
 type guard struct {
 	mu   sync.RWMutex
-	done chan struct{}
+	done chan struct{} // [owned by: Chan] [closed by: Chan.closeCh]
 }
 
 func (g *guard) init() { g.done = make(chan struct{}) }

@@ -232,7 +232,7 @@ const flushTimeout = 2 * time.Second
 func flushBeforePanic(st *core.State, ctx context.Context) {
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), flushTimeout)
 	defer cancel()
-	done := make(chan struct{})
+	done := make(chan struct{}) // [owned by: flushBeforePanic] [closed by: flushBeforePanic]
 	go func() {
 		defer close(done)
 		spine.Flush(st, ctx)

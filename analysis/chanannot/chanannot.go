@@ -12,6 +12,7 @@ import (
 
 	"golang.org/x/tools/go/analysis"
 	"golang.org/x/tools/go/analysis/passes/inspect"
+	"golang.org/x/tools/go/ast/astutil"
 
 	"github.com/custody-go/custody/analysis/internal/checklist"
 )
@@ -540,7 +541,7 @@ func (c *checker) closesUnderSenders() {
 			}
 			var senders []start
 			for _, s := range starts {
-				if s.node.End() <= cl.Pos() && sendsOn(info, s.bodies, ch, root) {
+				if s.node.End() <= cl.Pos() && !exclusive(file, s.node, cl) && sendsOn(info, s.bodies, ch, root) {
 					senders = append(senders, s)
 				}
 			}
@@ -611,4 +612,29 @@ func (c *checker) waitsBetween(body ast.Node, from, to token.Pos, ch string, roo
 		return !found
 	})
 	return found
+}
+
+// exclusive reports whether a and b are in different branches of one if,
+// switch or select statement: when one runs, the other does not.
+func exclusive(file *ast.File, a, b ast.Node) bool {
+	pa, _ := astutil.PathEnclosingInterval(file, a.Pos(), a.End())
+	pb, _ := astutil.PathEnclosingInterval(file, b.Pos(), b.End())
+	// Paths run from the node up to the file: walk them from the top.
+	i, j := len(pa)-1, len(pb)-1
+	for i > 0 && j > 0 && pa[i-1] == pb[j-1] {
+		i, j = i-1, j-1
+	}
+	switch pa[i].(type) {
+	case *ast.IfStmt:
+		return pa[i-1] != pb[j-1]
+	case *ast.BlockStmt:
+		// The body of a switch or select: different clauses exclude each other.
+		if i+1 < len(pa) {
+			switch pa[i+1].(type) {
+			case *ast.SwitchStmt, *ast.TypeSwitchStmt, *ast.SelectStmt:
+				return true
+			}
+		}
+	}
+	return false
 }

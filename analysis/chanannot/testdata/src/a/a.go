@@ -166,3 +166,18 @@ func (b *Box[T]) shut() { close(b.ch) }
 func (b *Box[T]) drop() {
 	close(b.ch) // want `close of channel ch in Box.drop, but its annotation \(line 160\) says \[closed by: Box.shut\]`
 }
+
+// memberlist's fallback: the sender is started in one branch, the channel
+// closed in the other.
+func fallback(tcp bool, ping func() bool) <-chan bool {
+	ch := make(chan bool, 1) // [buffered: 1] [owned by: fallback] [closed by: fallback]
+	if tcp {
+		go func() {
+			defer close(ch)
+			ch <- ping()
+		}()
+	} else {
+		close(ch)
+	}
+	return ch
+}

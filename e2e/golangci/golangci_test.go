@@ -25,6 +25,9 @@ func TestPlugin(t *testing.T) {
 	require.NoError(t, build.Run(), "go build")
 
 	cmd := exec.Command(bin, "run", "--config", ".golangci.yml", "--output.json.path", "stdout", "--output.text.path", "stderr", "./testdata/bad")
+	// A cache of its own: golangci-lint's cache keys do not cover the
+	// plugin's code, so results of an older plugin could be replayed.
+	cmd.Env = append(os.Environ(), "GOLANGCI_LINT_CACHE="+t.TempDir())
 	out, err := cmd.Output()
 	var exit *exec.ExitError
 	require.ErrorAs(t, err, &exit, "golangci-lint exits non-zero when it reports issues; stderr:\n%s", errText(err))

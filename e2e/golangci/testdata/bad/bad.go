@@ -25,10 +25,10 @@ func yield() {
 	runtime.Gosched() // want: gosched
 }
 
-func wait(a <-chan int, b <-chan error) {
+func send(a chan<- int, b chan<- error) {
 	select { // want: selectdone
-	case <-a:
-	case <-b:
+	case a <- 1:
+	case b <- nil:
 	}
 }
 

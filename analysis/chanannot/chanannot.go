@@ -113,6 +113,13 @@ func isChan(t types.Type) bool {
 	return ok
 }
 
+// closable reports whether t is a channel type its holder can close: not a
+// receive-only view of a channel declared elsewhere (a ctx.Done()).
+func closable(t types.Type) bool {
+	c, ok := t.Underlying().(*types.Chan)
+	return ok && c.Dir() != types.RecvOnly
+}
+
 // at returns the annotation on the line of pos or on the line above.
 func (c *checker) at(pos token.Pos, above token.Pos) *annotation {
 	tf := c.pass.Fset.File(pos)
@@ -146,7 +153,7 @@ func (c *checker) declarations() {
 						c.annotated[v] = a
 					}
 				}
-				if len(f.Names) > 0 {
+				if len(f.Names) > 0 && closable(info.TypeOf(f.Type)) {
 					c.require(prod, f, f.Names[0].Name, a)
 				}
 			}
@@ -165,7 +172,7 @@ func (c *checker) declarations() {
 					mk = c.makeChan(n.Values[i])
 				}
 				// A local var ch chan T with no value is declared for later: its make is checked.
-				if mk != nil || v.Parent() == c.pass.Pkg.Scope() {
+				if mk != nil || v.Parent() == c.pass.Pkg.Scope() && closable(v.Type()) {
 					c.require(prod, id, id.Name, a)
 				}
 				if mk != nil {

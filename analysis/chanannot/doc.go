@@ -29,8 +29,10 @@
 // The last two checks cover every channel, annotated or not. Test files are
 // not checked: tests close and send on purpose to see what happens.
 //
-// A custody chanown.Chan needs no annotation: it records its owner and its
-// closer as it runs.
+// A receive-only field or variable (<-chan T, a view of a channel declared
+// elsewhere, such as ctx.Done()) needs no annotation: its holder cannot
+// close it. A custody chanown.Chan needs none either: it records its owner
+// and its closer as it runs.
 //
 // Fix: write the annotation; close the channel only where it says.
 //

@@ -181,3 +181,10 @@ func fallback(tcp bool, ping func() bool) <-chan bool {
 	}
 	return ch
 }
+
+// A receive-only view of a channel declared elsewhere: its holder cannot
+// close it, so it needs no annotation.
+type watcher struct {
+	key <-chan struct{}
+	out chan<- int // want `channel out has no annotation`
+}

@@ -57,7 +57,7 @@ type leakDetector struct {
 	sets map[leakKey]attribute.Set // at most maxCachedAttributeSets, first seen first kept
 
 	stop context.CancelFunc
-	done chan struct{} // closed when the goroutine has returned
+	done chan struct{} // [owned by: leakDetector] [closed by: leakDetector.run] closed when the goroutine has returned
 }
 
 // A leakKey is what leaked goroutines are counted by: their owner's name

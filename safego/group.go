@@ -124,7 +124,7 @@ func (g *Group) SetLimit(n int) {
 		}
 		panic(fmt.Sprintf("safego: SetLimit(%d) called while %s has %d active %s", n, group, active, members))
 	}
-	sem := make(chan struct{}, n)
+	sem := make(chan struct{}, n) // [buffered: n] [owned by: Group] [closed by: never]
 	g.sem.Store(&sem)
 }
 
@@ -238,7 +238,7 @@ type member struct {
 	owned
 	g   *Group
 	fn  func(context.Context) error
-	sem chan struct{}
+	sem chan struct{} // [owned by: Group] [closed by: never] the group's, from SetLimit
 	err error
 }
 

@@ -23,7 +23,7 @@ type Recorder struct {
 	mu     sync.Mutex
 	mode   core.Mode
 	events []custody.Event
-	notify chan struct{} // signalled after each event; nil in a zero Recorder
+	notify chan struct{} // [buffered: 1] [owned by: Recorder] [closed by: never] signalled after each event; nil in a zero Recorder
 }
 
 // New returns a Recorder for mode, which [Set] installs it in.

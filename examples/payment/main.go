@@ -188,8 +188,10 @@ func printTable(w io.Writer, selected []*incident, results []result) {
 		}
 		return results[i], true
 	}
-	fmt.Fprintln(w, "custody demo: each incident of the post-mortem run buggy, then fixed, as a test under custody's oracle")
+	fmt.Fprintln(w, "custody demo: each incident of the post-mortem run buggy, then fixed, as a test under custody's oracle;")
+	fmt.Fprintln(w, "custodyvet, the static checks, read the same code before it runs")
 	fmt.Fprintln(w)
+	static, staticErr := staticCheck()
 	fmt.Fprintf(w, "   %-12s  %-17s %-10s %-10s %s\n", "incident", "symptom", "buggy", "fixed", "findings (buggy → fixed)")
 	for n, inc := range selected {
 		buggy, _ := get(inc, "buggy")
@@ -198,6 +200,7 @@ func printTable(w io.Writer, selected []*incident, results []result) {
 			buggy.Measure.Text, fixed.Measure.Text, len(buggy.Findings), len(fixed.Findings))
 		fmt.Fprintf(w, "   %s\n", inc.title)
 		writeFinding(w, "custody: ", buggy)
+		writeStatic(w, inc, static, staticErr)
 		if buggy.Measure.Leaks != nil || fixed.Measure.Leaks != nil {
 			writeLeaks(w, buggy, fixed)
 		}
@@ -211,8 +214,26 @@ func printTable(w io.Writer, selected []*incident, results []result) {
 		fmt.Fprintln(w)
 	}
 	fmt.Fprintln(w, "Every run above had custody in verify mode (the oracle). Off, with no sink, each wrapped")
-	fmt.Fprintln(w, "operation costs one atomic load: see the README, \"Modes and what they cost\".")
+	fmt.Fprintln(w, "operation costs one atomic load: see BENCHMARKS.md.")
 	fmt.Fprintln(w, "go run ./examples/payment -incident=NAME -variant=buggy prints the oracle's whole verdict.")
+}
+
+// writeStatic writes custodyvet's first diagnostic in the incident's file,
+// where the buggy and the fixed code stand side by side: the buggy code is
+// flagged, the fixed code is not (TestStaticCheck proves both).
+func writeStatic(w io.Writer, inc *incident, static []staticFinding, err error) {
+	if err != nil {
+		fmt.Fprintf(w, "   custodyvet: not run (%v)\n", err)
+		return
+	}
+	file := strings.ReplaceAll(inc.name, "-", "") + ".go"
+	for _, f := range static {
+		if f.File == file {
+			fmt.Fprintf(w, "   custodyvet: %s:%d:%d: %s (the fixed code: nothing)\n", f.File, f.Line, f.Column, f.Rule)
+			return
+		}
+	}
+	fmt.Fprintf(w, "   custodyvet: nothing in %s\n", file)
 }
 
 // writeFinding writes r's first finding: its headline and details, without

@@ -10,41 +10,35 @@ type Kind uint8
 const (
 	// GoroutineSpawned: an owned goroutine is about to start.
 	GoroutineSpawned Kind = iota + 1
-	// GoroutineContextDone: an owned goroutine's context was done while it
-	// ran.
+	// GoroutineContextDone: its context was done while it ran.
 	GoroutineContextDone
-	// GoroutineExited: an owned goroutine returned.
+	// GoroutineExited: it returned.
 	GoroutineExited
-	// GoroutinePanicked: an owned goroutine panicked.
+	// GoroutinePanicked: it panicked.
 	GoroutinePanicked
-	// GoroutineIgnoredCancel: an owned goroutine still ran a grace period
-	// after its context was done.
+	// GoroutineIgnoredCancel: it ran on a grace period past its context.
 	GoroutineIgnoredCancel
-	// GoroutineLeaked: a goroutine outlived the test that started it. Only
-	// the oracle finds it; wrappers never report it.
+	// GoroutineLeaked: it outlived its test (found by the oracle only).
 	GoroutineLeaked
 
 	// ChanMade: an owned channel was made.
 	ChanMade
 	// ChanClosed: an owned channel was closed.
 	ChanClosed
-	// ChanSendAfterClose: a send found the channel closed.
+	// ChanSendAfterClose: a send found it closed.
 	ChanSendAfterClose
-	// ChanDoubleClose: a channel was closed again.
+	// ChanDoubleClose: it was closed again.
 	ChanDoubleClose
-	// ChanCloseByNonOwner: a goroutine that does not own the channel closed
-	// it.
+	// ChanCloseByNonOwner: a goroutine that does not own it closed it.
 	ChanCloseByNonOwner
-	// ChanHandoff: a channel was passed to a new owner.
+	// ChanHandoff: it was passed to a new owner.
 	ChanHandoff
 
 	// MapZeroStored: a zero value was stored in a safemap.Map.
 	MapZeroStored
-	// MapZeroLoaded: a load from a safemap.Map returned ok == true and a
-	// zero value.
+	// MapZeroLoaded: a load returned ok == true and a zero value.
 	MapZeroLoaded
-	// MapMutatedAfterStore: a value stored in a safemap.Map was changed in
-	// place after it was stored.
+	// MapMutatedAfterStore: a stored value was changed in place.
 	MapMutatedAfterStore
 
 	kindEnd

@@ -6,12 +6,10 @@ import (
 )
 
 // NewLogSink returns a [Sink] that writes each event as one record to l
-// (slog.Default() when l is nil), so that a service without OpenTelemetry
-// still sees what custody saw. The message is the kind's name; attributes
-// appear when they apply. Lifecycle events are logged at debug level,
-// suspicious ones (ignored cancellation, close by a non-owner, zero loaded)
-// at warn, and faults (panic, send after close, double close, mutation after
-// store) at error.
+// (slog.Default() when l is nil); the message is the kind's name. Faults
+// (panic, send after close, double close, mutation after store) are logged
+// at error level, suspicious events (ignored cancellation, close by a
+// non-owner, zero loaded) at warn, the others at debug.
 func NewLogSink(l *slog.Logger) Sink {
 	return logSink{l: l}
 }

@@ -17,12 +17,11 @@ type Sink interface {
 }
 
 // Install adds s to the process's sinks, turning custody on, and returns a
-// function that removes it. Installed sinks all receive every event, each
-// once; uninstalls may come in any order, and an uninstall called again
-// does nothing. An uninstall waits up to 100ms for the owned goroutines
-// started while s was installed to report their exit, so that a goroutine
-// that has returned is not lost to s; events of those still running after
-// that do not reach s. Install panics if s is nil.
+// function that removes it. Every installed sink receives every event, once;
+// uninstalls may come in any order, and a second call does nothing. An
+// uninstall waits up to 100ms for owned goroutines started while s was
+// installed to report their exit; later events do not reach s. Install
+// panics if s is nil.
 func Install(s Sink) (uninstall func()) {
 	if s == nil {
 		panic("custody: Install called with a nil Sink")

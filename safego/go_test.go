@@ -231,13 +231,20 @@ func TestGoLabels(t *testing.T) {
 			if mode == core.Verify {
 				want["custody.id"] = strconv.FormatUint(id, 10)
 			}
+			// By exact function: the previous subtest's raw child may still
+			// be in its deferred wg.Done, in func1.1.1, which Has would take
+			// for func1.1.
 			var owner, child *stack.Goroutine
 			for i, g := range gs {
-				switch {
-				case g.Has("github.com/custody-go/custody/safego_test.rawChild"):
-					child = &gs[i]
-				case g.Has("github.com/custody-go/custody/safego_test.TestGoLabels.func1.1"):
-					owner = &gs[i]
+				for _, f := range g.Frames {
+					switch f.Func {
+					case "github.com/custody-go/custody/safego_test.rawChild":
+						child = &gs[i]
+					case "github.com/custody-go/custody/safego_test.TestGoLabels.func1.1":
+						if child != &gs[i] {
+							owner = &gs[i]
+						}
+					}
 				}
 			}
 			require.NotNil(t, child, "raw child not found")

@@ -424,7 +424,7 @@ func TestLenConcurrent(t *testing.T) {
 	})
 }
 
-// The fact in DESIGN.md: after Delete returns, Load of the key returns
+// The contract: after Delete returns, Load of the key returns
 // ok == false and a Range that starts afterwards does not visit it — while
 // other goroutines Range, Load and store other keys.
 func TestDeleteIsFinal(t *testing.T) {

@@ -21,5 +21,7 @@
 //
 // A send and a receive cost about what they cost on a raw channel when they
 // need not wait, and what a select with ctx.Done() costs when they must
-// (BenchmarkSendRecv, BenchmarkSendRecvUnbuffered; see BENCHMARKS.md).
+// (BenchmarkSendRecv, BenchmarkSendRecvUnbuffered; see [BENCHMARKS.md]).
+//
+// [BENCHMARKS.md]: https://github.com/custody-go/custody/blob/main/BENCHMARKS.md
 package chanown

@@ -10,9 +10,8 @@
 //		otelbridge.WithMeterProvider(mp),
 //	)()
 //
-// [Install] puts custody in observe mode beside any sink already installed.
 // Without options the bridge uses the global providers as they are at
-// Install. Its instrumentation scope is [ScopeName] at [Version].
+// [Install]. Its instrumentation scope is [ScopeName] at [Version].
 //
 // # Spans
 //
@@ -61,20 +60,17 @@
 // attributes. Go 1.27 has the profile, Go 1.26 only with
 // GOEXPERIMENT=goroutineleakprofile; without it the option says so once to
 // otel.Handle. go tool pprof reads the same labels from net/http/pprof's
-// /debug/pprof/goroutineleak (and /debug/pprof/goroutine, leaked or not):
+// /debug/pprof/goroutineleak:
 //
 //	go tool pprof -tags -tagshow=custody.name http://HOST/debug/pprof/goroutineleak
-//	go tool pprof -top -tagfocus=custody.name=NAME http://HOST/debug/pprof/goroutineleak
-//	go tool pprof -traces -tagignore=custody.name http://HOST/debug/pprof/goroutineleak
 //
 // The bridge uses only the providers it is given; to honour the OTEL_*
 // variables, build them with go.opentelemetry.io/contrib/exporters/autoexport
 // or the OTLP exporters (the e2e/jaeger module does).
 //
-// Cost: under an unsampled trace the bridge allocates nothing per goroutine
-// and safego's observe mode costs up to about three go statements; a
-// goroutine in a sampled trace costs what its span costs the SDK
-// (BenchmarkGo, BenchmarkGoTraced); a leak detection pass costs about a
-// runtime.GC call, more when many owned goroutines have leaked
-// (BenchmarkLeakDetection10k, BenchmarkLeakDetection100k; see BENCHMARKS.md).
+// Cost: a goroutine outside a sampled trace gets no span and no allocation,
+// one in a sampled trace costs what its span costs the SDK, and a leak
+// detection pass about a runtime.GC call (see [BENCHMARKS.md]).
+//
+// [BENCHMARKS.md]: https://github.com/custody-go/custody/blob/main/BENCHMARKS.md
 package otelbridge

@@ -21,5 +21,7 @@
 //
 // Cost: off adds nothing to a go statement; observe costs two to three go
 // statements, verify several times more (BenchmarkGo, BenchmarkGroup; see
-// BENCHMARKS.md).
+// [BENCHMARKS.md]).
+//
+// [BENCHMARKS.md]: https://github.com/custody-go/custody/blob/main/BENCHMARKS.md
 package safego

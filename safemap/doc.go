@@ -32,5 +32,7 @@
 // with "concurrent map iteration and map write".
 //
 // With custody off Load and Store cost about what sync.Map's cost, with the
-// same allocations (BenchmarkLoad, BenchmarkStore; see BENCHMARKS.md).
+// same allocations (BenchmarkLoad, BenchmarkStore; see [BENCHMARKS.md]).
+//
+// [BENCHMARKS.md]: https://github.com/custody-go/custody/blob/main/BENCHMARKS.md
 package safemap

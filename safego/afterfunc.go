@@ -16,7 +16,6 @@ import (
 // request. It holds no goroutine while it waits. The returned stop stops the
 // timer and reports whether it did so before the timer fired and ctx was
 // done, like [time.Timer.Stop]; it does not wait for fn.
-//
 // AfterFunc panics if ctx or fn is nil or name is empty.
 //
 //go:noinline

@@ -17,7 +17,6 @@ import (
 // ctx carries the goroutine's record, whose parent is the record
 // [custody.FromContext] finds in ctx, and a panic in fn is handled as the
 // package documentation says.
-//
 // Go panics if ctx or fn is nil or name is empty.
 //
 //go:noinline

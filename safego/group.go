@@ -40,7 +40,6 @@ type Group struct {
 // WithContext returns a new Group named name and a context derived from ctx,
 // canceled, with the first error as its cause, when a member returns an
 // error or panics, or when Wait returns. The context keeps ctx's identity.
-//
 // WithContext panics if ctx is nil or name is empty.
 func WithContext(ctx context.Context, name string) (*Group, context.Context) {
 	if ctx == nil || name == "" {
@@ -58,7 +57,6 @@ func WithContext(ctx context.Context, name string) (*Group, context.Context) {
 // the limit: until then Go blocks, and a Wait that starts meanwhile waits
 // for the member too. fn's ctx is the group's context with the member's
 // record.
-//
 // Go panics if fn is nil or name is empty.
 //
 //go:noinline
@@ -79,7 +77,6 @@ func (g *Group) Go(name string, fn func(ctx context.Context) error) {
 
 // TryGo calls fn as Go does only if the number of active members is below
 // the limit, and reports whether it did.
-//
 // TryGo panics if fn is nil or name is empty.
 //
 //go:noinline

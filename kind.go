@@ -8,38 +8,23 @@ type Kind uint8
 
 // The kinds of event.
 const (
-	// GoroutineSpawned: an owned goroutine is about to start.
-	GoroutineSpawned Kind = iota + 1
-	// GoroutineContextDone: its context was done while it ran.
-	GoroutineContextDone
-	// GoroutineExited: it returned.
-	GoroutineExited
-	// GoroutinePanicked: it panicked.
-	GoroutinePanicked
-	// GoroutineIgnoredCancel: it ran on a grace period past its context.
-	GoroutineIgnoredCancel
-	// GoroutineLeaked: it outlived its test (found by the oracle only).
-	GoroutineLeaked
+	GoroutineSpawned       Kind = iota + 1 // an owned goroutine is about to start
+	GoroutineContextDone                   // its context was done while it ran
+	GoroutineExited                        // it returned
+	GoroutinePanicked                      // it panicked
+	GoroutineIgnoredCancel                 // it ran on a grace period past its context
+	GoroutineLeaked                        // it outlived its test (found by the oracle only)
 
-	// ChanMade: an owned channel was made.
-	ChanMade
-	// ChanClosed: an owned channel was closed.
-	ChanClosed
-	// ChanSendAfterClose: a send found it closed.
-	ChanSendAfterClose
-	// ChanDoubleClose: it was closed again.
-	ChanDoubleClose
-	// ChanCloseByNonOwner: a goroutine that does not own it closed it.
-	ChanCloseByNonOwner
-	// ChanHandoff: it was passed to a new owner.
-	ChanHandoff
+	ChanMade            // an owned channel was made
+	ChanClosed          // an owned channel was closed
+	ChanSendAfterClose  // a send found it closed
+	ChanDoubleClose     // it was closed again
+	ChanCloseByNonOwner // a goroutine that does not own it closed it
+	ChanHandoff         // it was passed to a new owner
 
-	// MapZeroStored: a zero value was stored in a safemap.Map.
-	MapZeroStored
-	// MapZeroLoaded: a load returned ok == true and a zero value.
-	MapZeroLoaded
-	// MapMutatedAfterStore: a stored value was changed in place.
-	MapMutatedAfterStore
+	MapZeroStored        // a zero value was stored in a safemap.Map
+	MapZeroLoaded        // a load returned ok == true and a zero value
+	MapMutatedAfterStore // a stored value was changed in place
 
 	kindEnd
 )

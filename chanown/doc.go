@@ -1,10 +1,9 @@
 // Package chanown provides owned channels, which never panic on a closed
 // channel and say who closed them.
 //
-// A raw channel forgets everything: "panic: send on closed channel" names
-// neither the channel nor who closed it. A [Chan] made with [Make] knows its
-// name, its owner and its first closer, and a send or close after close
-// returns a [*CloseError] that names them.
+// A [Chan] made with [Make] knows its name, its owner and its first closer,
+// and a send or close after close returns a [*CloseError] that names them
+// where a raw channel panics with "send on closed channel".
 //
 //	results := chanown.Make[Result](ctx, "payment-results", 1)
 //	err := results.Send(ctx, r) // nil, ctx's error, or a *CloseError

@@ -11,15 +11,17 @@
 //	)()
 //
 // Without options the bridge uses the global providers as they are at
-// [Install]. Its instrumentation scope is [ScopeName] at [Version].
+// [Install]; it reads no OTEL_* variable (build the providers with
+// go.opentelemetry.io/contrib/exporters/autoexport to honour them, as the
+// e2e/jaeger module does). Its instrumentation scope is [ScopeName] at [Version].
 //
 // # Spans
 //
 // Spans follow the trace: an owned goroutine started with a context whose
 // span is recording gets a span of its own, named after the goroutine, a
 // child of that span, ended when the goroutine returns; a goroutine started
-// outside a recorded trace (no span, or one the sampler dropped) gets none,
-// and costs no span. [WithRootSpans] gives every goroutine a span, as the
+// outside a recorded trace (no span, or one the sampler dropped) gets none.
+// [WithRootSpans] gives every goroutine a span, as the
 // sampler decides. The span's attributes are custody.goroutine.id, .name,
 // .parent, .parent_id, .owner (the root of the parent chain) and .chain,
 // and code.function.name, code.file.path and code.line.number for the line
@@ -63,10 +65,6 @@
 // /debug/pprof/goroutineleak:
 //
 //	go tool pprof -tags -tagshow=custody.name http://HOST/debug/pprof/goroutineleak
-//
-// The bridge uses only the providers it is given; to honour the OTEL_*
-// variables, build them with go.opentelemetry.io/contrib/exporters/autoexport
-// or the OTLP exporters (the e2e/jaeger module does).
 //
 // Cost: a goroutine outside a sampled trace gets no span and no allocation,
 // one in a sampled trace costs what its span costs the SDK, and a leak

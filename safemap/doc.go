@@ -17,19 +17,14 @@
 // to report one changed in place after it was stored
 // ([custody.MapMutatedAfterStore], naming the store and who made it) even
 // when the race detector misses the interleaving; values stored while
-// custody was off are not checked. Map's methods take no context, so events
-// name no goroutine: the oracle reads the labels of the one that emits them.
-//
-// Zero values of a zero-size type (a set's struct{}) are never reported;
-// [Map.AllowZero] says that zero values are legitimate in one map.
+// custody was off are not checked. Zero values of a zero-size type (a set's
+// struct{}) are never reported; [Map.AllowZero] allows them in one map.
 //
 // A fingerprint walks at most 32 hops, 4096 steps and 64 KiB, and does not
-// look through a pointer into what synchronizes itself (types of sync,
-// sync/atomic, internal/poll and time, structs that hold or point to a sync
-// value, such as protobuf messages): changes to those go unreported. It
-// reads memory the program may be writing, so a change it finds may also
-// show as a data race in safemap's code, or, in a Go map, stop the program
-// with "concurrent map iteration and map write".
+// look into what synchronizes itself (sync, sync/atomic, internal/poll and
+// time types, and what holds them, such as protobuf messages). It reads
+// memory the program may be writing: a change it finds may also show as a
+// data race, or in a Go map as "concurrent map iteration and map write".
 //
 // With custody off Load and Store cost about what sync.Map's cost, with the
 // same allocations (BenchmarkLoad, BenchmarkStore; see [BENCHMARKS.md]).

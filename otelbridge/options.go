@@ -67,10 +67,8 @@ func WithMeterProvider(mp metric.MeterProvider) Option {
 }
 
 // WithCancelGrace sets how long an owned goroutine may keep running after its
-// context is done before it is reported as ignoring cancellation (a
-// custody.goroutine.ignored_cancel span event and the
-// custody.goroutine.ignored_cancels counter). The default is one second.
-// WithCancelGrace panics if d is not positive.
+// context is done before it is reported as ignoring cancellation. The default
+// is one second. WithCancelGrace panics if d is not positive.
 func WithCancelGrace(d time.Duration) Option {
 	if d <= 0 {
 		panic("otelbridge: WithCancelGrace(" + d.String() + "): the grace must be positive")
@@ -79,10 +77,8 @@ func WithCancelGrace(d time.Duration) Option {
 }
 
 // WithRootSpans gives every owned goroutine a span, as the tracer
-// provider's sampler decides, a root span when its context holds none.
-// Without it a goroutine gets a span only when its context holds a span that
-// is recording: goroutines follow the traces of their requests and start
-// none of their own.
+// provider's sampler decides, a root span when its context holds none;
+// without it only goroutines under a recording span get one.
 func WithRootSpans() Option {
 	return optionFunc(func(c *config) { c.rootSpans = true })
 }

@@ -67,7 +67,7 @@ func BenchmarkVerdictBlockedForever(b *testing.B) {
 			}
 		}
 	}
-	b.Run("settle", func(b *testing.B) { run(b, NoLeakProfile()) })
+	b.Run("settle", func(b *testing.B) { run(b, withoutLeakProfile()) })
 	b.Run("profile", func(b *testing.B) {
 		if pprof.Lookup("goroutineleak") == nil {
 			b.Skip("needs GOEXPERIMENT=goroutineleakprofile")

@@ -128,21 +128,38 @@ func TestAttributionThroughLabels(t *testing.T) {
 	assert.Empty(t, b.verdict())
 }
 
-func TestBadUse(t *testing.T) {
-	assert.PanicsWithValue(t, "oracle: Check called with a nil TB", func() { Check(nil) })
-
-	fake := newFake("TestTwice")
-	Check(fake, Settle(0))
-	assert.PanicsWithValue(t, "oracle: Check called twice for TestTwice", func() { Check(fake) })
-	fake.finish()
-
+// TestBadInput walks the inputs that panic, each with a message starting
+// "oracle: ".
+func TestBadInput(t *testing.T) {
+	twice := newFake("TestTwice")
+	Check(twice, Settle(0))
+	defer twice.finish()
 	ended := newFake("TestEnded")
 	ended.cancel()
-	assert.PanicsWithValue(t, "oracle: Check called after TestEnded ended", func() { Check(ended) })
-
-	assert.PanicsWithValue(t, "oracle: Settle with a negative duration", func() { Settle(-1) })
-	assert.PanicsWithValue(t, "oracle: CancelGrace with a duration that is not positive", func() { CancelGrace(0) })
-	assert.PanicsWithValue(t, "oracle: VerifyTestMain called with a nil TestingM", func() { VerifyTestMain(nil) })
+	for _, c := range []struct {
+		want string
+		f    func()
+	}{
+		{"oracle: Check called with a nil TB", func() { Check(nil) }},
+		{"oracle: Check called with a nil *testing.T", func() { Check((*testing.T)(nil)) }},
+		{"oracle: Check called twice for TestTwice", func() { Check(twice) }},
+		{"oracle: Check called after TestEnded ended", func() { Check(ended) }},
+		{"oracle: VerifyTestMain called with a nil TestingM", func() { VerifyTestMain(nil) }},
+		{"oracle: Settle(-1ns): the duration must not be negative", func() { Settle(-1) }},
+		{"oracle: CancelGrace(0s): the grace must be positive", func() { CancelGrace(0) }},
+		{"oracle: CancelGrace(-1s): the grace must be positive", func() { CancelGrace(-time.Second) }},
+		{`oracle: IgnoreTopFunction(""): the function name is empty`, func() { IgnoreTopFunction("") }},
+		{`oracle: IgnoreTopFunction("main"): want a fully qualified name such as "net/http.(*persistConn).readLoop"`, func() { IgnoreTopFunction("main") }},
+		{`oracle: IgnoreTopFunction("net/http."): want a fully qualified name such as "net/http.(*persistConn).readLoop"`, func() { IgnoreTopFunction("net/http.") }},
+		{`oracle: IgnoreAnyFunction("example.com/p"): want a fully qualified name such as "net/http.(*persistConn).readLoop"`, func() { IgnoreAnyFunction("example.com/p") }},
+		{`oracle: IgnoreAnyFunction("main.f()"): name the function without its argument list`, func() { IgnoreAnyFunction("main.f()") }},
+		{`oracle: IgnoreAnyFunction("main.f 0x1"): a function name has no spaces`, func() { IgnoreAnyFunction("main.f 0x1") }},
+	} {
+		assert.PanicsWithValue(t, c.want, c.f)
+	}
+	for _, good := range []string{"main.main", "net/http.(*persistConn).readLoop", "example.com/p.F[...]", "example.com/p.(*T[...]).M", "p.F.func1"} {
+		assert.NotPanics(t, func() { IgnoreTopFunction(good); IgnoreAnyFunction(good) }, good)
+	}
 }
 
 func TestSinkIsReferenceCounted(t *testing.T) {
@@ -218,13 +235,4 @@ func TestManyParallelVerdicts(t *testing.T) {
 			assert.Empty(t, f.verdict(), "TestParallel%02d is clean", i)
 		}
 	}
-}
-
-func TestCheckNeedsLabelsInDumps(t *testing.T) {
-	t.Setenv("GODEBUG", "tracebacklabels=0")
-	fake := newFake("TestNoLabels")
-	assert.PanicsWithValue(t,
-		"oracle: goroutine dumps do not show pprof labels; the oracle needs GODEBUG=tracebacklabels=1 (it sets it unless GODEBUG already sets tracebacklabels)",
-		func() { Check(fake) })
-	assert.NotEqual(t, core.Verify, spine.Mode(), "a failed Check leaves nothing installed")
 }

@@ -1,6 +1,7 @@
 package oracle
 
 import (
+	"cmp"
 	"fmt"
 	"runtime/debug"
 	"slices"
@@ -119,7 +120,7 @@ func (f finding) String() string {
 			}
 			line("stored at %s%s", p.Site, by)
 		}
-		if strings.HasPrefix(e.Site.Frame().Function, oraclePkg) {
+		if fn := e.Site.Frame().Function; fn == verdictFunc || fn == oraclePkg+"VerifyTestMain" {
 			line("change found when the test ended: nothing touched the key after it")
 			e.Stack = nil
 		} else {
@@ -142,9 +143,11 @@ func (f finding) String() string {
 
 // groupLeaks returns one finding per group of leaks alike enough to be
 // read as one: same identity (or owner name and spawn site, for owned
-// goroutines), same creator, same stack and state, same proof. The order is
-// that of each group's first leak.
+// goroutines), same creator, same stack and state, same proof; in the order
+// the groups' first goroutines were started.
 func groupLeaks(ls []*leak) []finding {
+	ls = slices.Clone(ls)
+	slices.SortFunc(ls, func(a, b *leak) int { return cmp.Compare(a.g.ID, b.g.ID) }) // the order they were started in
 	var out []finding
 	index := map[string]int{}
 	for _, l := range ls {
@@ -207,7 +210,12 @@ func writeLeaks(b *strings.Builder, line func(string, ...any), ls []*leak) {
 		}
 		fmt.Fprintf(b, "%s %s, started by %s%s\n", subject, ids(ls), how, where)
 		if afterFunc {
-			line("a raw time.AfterFunc's callback: safego.AfterFunc stops the timer when its context is done, so that the callback never starts")
+			cb := "a raw time.AfterFunc's callback"
+			last, _ := lastUserFrame(g.Frames)
+			if first, _ := firstUserFrame(g.Frames); last.Func != first.Func {
+				cb += ", " + last.Func + ","
+			}
+			line("%s blocked: safego.AfterFunc stops the timer when its context is done, so that the callback never starts", cb)
 		} else if g.CreatedBy.Func != "" {
 			line("created by %s at %s:%d", g.CreatedBy.Func, core.RelFile(g.CreatedBy.File), g.CreatedBy.Line)
 		}
@@ -299,18 +307,13 @@ func (l *leak) wait() (waits.Wait, bool) {
 	return waits.Of(l.owned.g)
 }
 
-// running returns how long the goroutines of ls have run: one duration, or
-// the shortest and the longest.
+// running returns how long the oldest goroutine of ls has run.
 func running(ls []*leak) string {
-	lo, hi := time.Duration(1<<63-1), time.Duration(0)
+	var d time.Duration
 	for _, l := range ls {
-		d := l.at.Sub(l.owned.g.Start)
-		lo, hi = min(lo, d), max(hi, d)
+		d = max(d, l.at.Sub(l.owned.g.Start))
 	}
-	if dur(lo) == dur(hi) {
-		return dur(hi)
-	}
-	return dur(lo) + " to " + dur(hi)
+	return dur(d)
 }
 
 // ids returns the goroutine IDs of ls: "22", or "(22, 23, 24)", at most ten.
@@ -361,6 +364,16 @@ func firstUserFrame(frames []stack.Frame) (stack.Frame, bool) {
 	for _, f := range frames {
 		if isUserFrame(f) {
 			return f, true
+		}
+	}
+	return stack.Frame{}, false
+}
+
+// lastUserFrame returns the outermost frame in the project's code.
+func lastUserFrame(frames []stack.Frame) (stack.Frame, bool) {
+	for i := len(frames) - 1; i >= 0; i-- {
+		if isUserFrame(frames[i]) {
+			return frames[i], true
 		}
 	}
 	return stack.Frame{}, false

@@ -86,19 +86,46 @@ func TestLoneTestTakesUnattributedEventsWithoutTestMain(t *testing.T) {
 }
 
 // TestIgnoredGoroutineReportsNothingLater: a goroutine let go with
-// IgnoreTopFunction is no leak, and its ignored cancellation, reported after
-// the test, is no one's finding either.
+// IgnoreTopFunction is no leak, and its ignored cancellation is no one's
+// finding, whether it arrives before the verdict or after it. Each order is
+// forced: an observer sink says when the event was emitted.
 func TestIgnoredGoroutineReportsNothingLater(t *testing.T) {
-	fake := newFake("TestIgnores")
-	ctx := Check(fake, Settle(10*time.Millisecond), CancelGrace(20*time.Millisecond),
-		IgnoreTopFunction("github.com/custody-go/custody/oracle.parkIgnoringContext"))
-	release := make(chan struct{})
-	defer close(release)
-	safego.Go(ctx, "known-harmless", func(context.Context) { parkIgnoringContext(release) })
-	fake.finish()
-	assert.Empty(t, fake.verdict())
-	time.Sleep(100 * time.Millisecond) // past the grace: the goroutine reports ignoring its context
-	assert.Empty(t, takeOrphans(theSink(), "known-harmless"))
+	ignore := IgnoreTopFunction("github.com/custody-go/custody/oracle.parkIgnoringContext")
+	for _, before := range []bool{true, false} {
+		ignored := make(chan struct{}, 1)
+		defer custody.Install(ignoredSink(ignored))()
+		other := newFake("TestOther") // keeps the oracle installed after the verdict
+		Check(other, Settle(10*time.Millisecond))
+		fake := newFake("TestIgnores")
+		ctx := Check(fake, Settle(10*time.Millisecond), CancelGrace(time.Millisecond), ignore)
+		release := make(chan struct{})
+		gctx, cancel := context.WithCancel(context.WithoutCancel(ctx)) // the test's identity, canceled here only
+		defer cancel()
+		safego.Go(gctx, "known-harmless", func(context.Context) { parkIgnoringContext(release) })
+		if before {
+			cancel()
+			<-ignored
+		}
+		fake.finish()
+		if !before {
+			cancel()
+			<-ignored
+		}
+		assert.Empty(t, fake.verdict(), "before: %v", before)
+		assert.Empty(t, takeOrphans(theSink(), "known-harmless"), "before: %v", before)
+		close(release)
+		other.finish()
+		assert.Empty(t, other.verdict())
+	}
+}
+
+// ignoredSink signals each ignored cancellation it receives.
+type ignoredSink chan struct{}
+
+func (s ignoredSink) Emit(_ context.Context, e custody.Event) {
+	if e.Kind == custody.GoroutineIgnoredCancel {
+		s <- struct{}{}
+	}
 }
 
 //go:noinline

@@ -17,9 +17,11 @@
 //
 // The oracle changes nothing the code under test can see: it reads labels
 // from the runtime's goroutine profile, not from tracebacks, and sets no
-// environment variable. It works in testing/synctest bubbles, where its
-// waits run on the bubble's clock. To run goleak beside it, register goleak
-// as a cleanup before Check, t.Cleanup(func() { goleak.VerifyNone(t) }),
+// environment variable. In a testing/synctest bubble its waits run on the
+// bubble's clock and cost nothing: a Settle past the longest sleep of the
+// test's goroutines lets them finish (synctest panics when a bubble ends
+// with goroutines blocked in it, after the verdict's report). To run goleak
+// beside it, register goleak as a cleanup before Check, t.Cleanup(func() { goleak.VerifyNone(t) }),
 // not with defer: a deferred check runs before the test's context is
 // canceled, while the test's goroutines still wait for that.
 //

@@ -236,3 +236,55 @@ func TestManyParallelVerdicts(t *testing.T) {
 		}
 	}
 }
+
+// parkBelow parks in parkUntil: IgnoreAnyFunction finds it below the top.
+//
+//go:noinline
+func parkBelow(release chan struct{}) { parkUntil(release) }
+
+func TestIgnoreAnyFunction(t *testing.T) {
+	release := make(chan struct{})
+	defer close(release)
+	const below = "github.com/custody-go/custody/oracle.parkBelow"
+	for _, c := range []struct {
+		opt   Option
+		leaks bool
+	}{
+		{IgnoreAnyFunction(below), false},
+		{IgnoreTopFunction(below), true}, // not at the top: parkUntil is
+		{IgnoreAnyFunction("github.com/custody-go/custody/oracle.parkElsewhere"), true},
+	} {
+		fake := newFake("TestIgnoreAny")
+		Check(fake, Settle(50*time.Millisecond), c.opt)
+		go parkBelow(release)
+		fake.finish()
+		if c.leaks {
+			assert.Contains(t, fake.verdict(), "leaked goroutine")
+		} else {
+			assert.Empty(t, fake.verdict())
+		}
+	}
+}
+
+// TestIgnoreCurrent: the package verdict lets go the goroutines running
+// when IgnoreCurrent was called, and only those.
+func TestIgnoreCurrent(t *testing.T) {
+	release := make(chan struct{})
+	defer close(release)
+	started := make(chan struct{})
+	go pprofFree(func() { go parkUntil(release); close(started) })
+	<-started
+	ignore := IgnoreCurrent()
+	out := captureStderr(t, func() {
+		VerifyTestMain(fakeM(func() int { return 0 }), withExit(func(int) {}), ignore, Settle(100*time.Millisecond))
+	})
+	assert.Empty(t, out)
+	out = captureStderr(t, func() {
+		VerifyTestMain(fakeM(func() int {
+			go pprofFree(func() { go parkUntil(release) }) // after IgnoreCurrent
+			return 0
+		}), withExit(func(int) {}), ignore, Settle(100*time.Millisecond))
+	})
+	assert.Contains(t, out, "oracle: the package: 1 finding")
+	assert.Contains(t, out, "leaked goroutine ")
+}

@@ -101,8 +101,9 @@ func quietKind(b stack.Blocking) bool {
 }
 
 // settle waits for the test's goroutines to exit, as described above, and
-// returns those left. self is the runtime ID of the calling goroutine.
-func (s *sink) settle(root *custody.Goroutine, cfg *config, self uint64) *wait {
+// returns those left. self is the calling goroutine.
+func (s *sink) settle(root *custody.Goroutine, cfg *config, me stack.Goroutine) *wait {
+	self := me.ID
 	w := &wait{}
 	start := time.Now()
 	deadline := start.Add(cfg.settle)
@@ -154,9 +155,10 @@ func (s *sink) settle(root *custody.Goroutine, cfg *config, self uint64) *wait {
 		late := !time.Now().Before(deadline)
 		if late || settled(mine, proven, since, quiet, now) {
 			leaks, moving := s.confirm(root, cfg, self, recs, proven, w)
-			if late && len(moving) > 0 && !extended {
+			if late && len(moving) > 0 && !extended && me.Bubble == 0 {
 				// Runnable at the end: on a loaded machine, perhaps never
-				// scheduled yet. They get the settle time once more.
+				// scheduled yet. They get the settle time once more (not
+				// in a synctest bubble, whose clock stands still for them).
 				deadline, extended = time.Now().Add(cfg.settle), true
 				late = false
 			}

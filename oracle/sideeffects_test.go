@@ -7,7 +7,9 @@ import (
 	"os/exec"
 	"regexp"
 	"runtime/debug"
+	"strings"
 	"testing"
+	"testing/synctest"
 	"time"
 
 	"github.com/stretchr/testify/assert"
@@ -55,4 +57,46 @@ func TestVerdictsWhateverGODEBUG(t *testing.T) {
 		assert.Contains(t, string(out), `leaked goroutine "owned"`, godebug)
 		assert.Contains(t, string(out), `started by a raw go statement in "TestChild"`, godebug)
 	}
+}
+
+// TestBubbleReportAtTestLine: inside a testing/synctest bubble, the
+// verdict is reported at the line that called Check, as it is outside
+// (testing attributes a cleanup's Errorf in a bubble to its own
+// testing.go), and the test fails rather than the binary. The leaked
+// goroutine is released by a cleanup that runs after the verdict, so that
+// the bubble can end. Run in a child process: the child's test fails.
+func TestBubbleReportAtTestLine(t *testing.T) {
+	if os.Getenv("ORACLE_CHILD") == "bubble" {
+		synctest.Test(t, func(t *testing.T) {
+			release := make(chan struct{})
+			t.Cleanup(func() { close(release) })
+			Check(t, Settle(time.Minute)) // the verdict's line
+			go parkUntil(release)
+		})
+		return
+	}
+	cmd := exec.Command(os.Args[0], "-test.run=^TestBubbleReportAtTestLine$", "-test.count=1")
+	cmd.Env = append(os.Environ(), "ORACLE_CHILD=bubble")
+	out, err := cmd.CombinedOutput()
+	require.Error(t, err, "the child's test fails:\n%s", out)
+	want := fmt.Sprintf("sideeffects_test.go:%d: oracle: TestBubbleReportAtTestLine: 1 finding", lineOf(t, "sideeffects_test.go", "// the verdict's line"))
+	assert.Contains(t, string(out), want)
+	assert.Contains(t, string(out), "--- FAIL: TestBubbleReportAtTestLine")
+	assert.NotContains(t, string(out), "testing.go:")
+	assert.NotContains(t, string(out), "panic")
+}
+
+// lineOf returns the number of the first line of file that contains
+// marker.
+func lineOf(t *testing.T, file, marker string) int {
+	t.Helper()
+	b, err := os.ReadFile(file)
+	require.NoError(t, err)
+	for i, l := range strings.Split(string(b), "\n") {
+		if strings.Contains(l, marker) && !strings.Contains(l, "lineOf(") {
+			return i + 1
+		}
+	}
+	t.Fatalf("%s has no line with %q", file, marker)
+	return 0
 }

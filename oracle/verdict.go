@@ -18,7 +18,7 @@ import (
 func (s *sink) verdict(t TB, root *custody.Goroutine, cfg *config) {
 	t.Helper()
 	self := stack.Current()
-	w := s.settle(root, cfg, self.ID)
+	w := s.settle(root, cfg, self)
 
 	// Values the test stored and changed in place since, with no later
 	// operation on their key to notice: reported now, under the storer's

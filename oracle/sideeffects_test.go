@@ -59,31 +59,41 @@ func TestVerdictsWhateverGODEBUG(t *testing.T) {
 	}
 }
 
-// TestBubbleReportAtTestLine: inside a testing/synctest bubble, the
-// verdict is reported at the line that called Check, as it is outside
-// (testing attributes a cleanup's Errorf in a bubble to its own
-// testing.go), and the test fails rather than the binary. The leaked
+// TestReportAtTestLine: the verdict is reported at the line that called
+// Check, in a testing/synctest bubble too (where testing attributes a
+// cleanup's Errorf to its own testing.go: the bubble's test marks helpers on
+// its parent), and the test fails rather than the binary. The leaked
 // goroutine is released by a cleanup that runs after the verdict, so that
-// the bubble can end. Run in a child process: the child's test fails.
-func TestBubbleReportAtTestLine(t *testing.T) {
-	if os.Getenv("ORACLE_CHILD") == "bubble" {
+// the bubble can end. Each case runs in a child process, whose test fails.
+func TestReportAtTestLine(t *testing.T) {
+	switch os.Getenv("ORACLE_CHILD") {
+	case "plain":
+		release := make(chan struct{})
+		t.Cleanup(func() { close(release) })
+		Check(t, Settle(time.Minute)) // reported here: plain
+		go parkUntil(release)
+		return
+	case "bubble":
 		synctest.Test(t, func(t *testing.T) {
 			release := make(chan struct{})
 			t.Cleanup(func() { close(release) })
-			Check(t, Settle(time.Minute)) // the verdict's line
+			Check(t, Settle(time.Minute)) // reported here: bubble
 			go parkUntil(release)
 		})
 		return
 	}
-	cmd := exec.Command(os.Args[0], "-test.run=^TestBubbleReportAtTestLine$", "-test.count=1")
-	cmd.Env = append(os.Environ(), "ORACLE_CHILD=bubble")
-	out, err := cmd.CombinedOutput()
-	require.Error(t, err, "the child's test fails:\n%s", out)
-	want := fmt.Sprintf("sideeffects_test.go:%d: oracle: TestBubbleReportAtTestLine: 1 finding", lineOf(t, "sideeffects_test.go", "// the verdict's line"))
-	assert.Contains(t, string(out), want)
-	assert.Contains(t, string(out), "--- FAIL: TestBubbleReportAtTestLine")
-	assert.NotContains(t, string(out), "testing.go:")
-	assert.NotContains(t, string(out), "panic")
+	for _, c := range []string{"plain", "bubble"} {
+		cmd := exec.Command(os.Args[0], "-test.run=^TestReportAtTestLine$", "-test.count=1")
+		cmd.Env = append(os.Environ(), "ORACLE_CHILD="+c)
+		out, err := cmd.CombinedOutput()
+		require.Error(t, err, "the child's test fails:\n%s", out)
+		line := lineOf(t, "sideeffects_test.go", "// reported here: "+c)
+		assert.Contains(t, string(out), fmt.Sprintf("sideeffects_test.go:%d: oracle: TestReportAtTestLine: 1 finding", line), c)
+		assert.Contains(t, string(out), "--- FAIL: TestReportAtTestLine", c)
+		assert.NotContains(t, string(out), "testing.go:", c)
+		assert.NotContains(t, string(out), "verdict.go:", c)
+		assert.NotContains(t, string(out), "panic", c)
+	}
 }
 
 // lineOf returns the number of the first line of file that contains

@@ -153,6 +153,7 @@ type outputter interface {
 // (the bubble's test marks helpers on its parent), the report is written
 // with the line of the call to Check, as Errorf would outside a bubble.
 func fail(t TB, check custody.Site, inBubble bool, text string) {
+	t.Helper()
 	o, ok := t.(outputter)
 	fr := check.Frame()
 	if !inBubble || !ok || fr.File == "" {

@@ -146,7 +146,8 @@ func TestGoldenRangeOverC(t *testing.T) {
 }
 
 // spin runs until stop is set, without ever blocking.
-func spin(stop *atomic.Bool) {
+func spin(started chan struct{}, stop *atomic.Bool) {
+	close(started)
 	for !stop.Load() {
 	}
 }
@@ -157,7 +158,9 @@ func TestGoldenSpinning(t *testing.T) {
 	fake := newFake("TestBusy")
 	Check(fake, Settle(100*time.Millisecond), withoutLeakProfile())
 	var stop atomic.Bool
-	go spin(&stop)
+	started := make(chan struct{})
+	go spin(started, &stop)
+	<-started // else, on a loaded machine, it may not have run at all: at its first line
 	fake.finish()
 	stop.Store(true)
 	// Its dump shows where the dump found it: not for the golden file.

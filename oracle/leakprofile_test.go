@@ -78,6 +78,11 @@ func TestSettleModel(t *testing.T) {
 		min, max time.Duration
 	}{
 		{"blocked", func(release chan struct{}) { <-release }, maxQuiet, 2 * maxQuiet},
+		{"group-wait", func(release chan struct{}) { // blocked in custody's API for the test's code: not custody's own
+			g, _ := safego.WithContext(context.Background(), "members")
+			g.Go("member", func(context.Context) error { <-release; return nil })
+			_ = g.Wait()
+		}, maxQuiet, 2 * maxQuiet},
 		{"sleeping", func(release chan struct{}) {
 			for {
 				select {

@@ -283,19 +283,18 @@ func (s *sink) leaksIn(root *custody.Goroutine, cfg *config, self uint64, gs []s
 }
 
 // inCustody reports whether a goroutine with these frames is inside
-// custody's own code rather than blocked in the code under test: the
-// first frame outside the runtime and the standard library's
-// synchronization is one of custody's packages other than the wrappers a
-// test blocks in (chanown, safemap), in a file that is not a test's.
+// custody's own code rather than blocked in the code under test: the first
+// frame outside the runtime and the standard library's synchronization is
+// custody's, and no frame is the project's (see isUserFrame). So an owned
+// goroutine not started yet, or reporting its exit, a context watch's or a
+// grace timer's callback are; a goroutine blocked in chanown.Send or
+// Group.Wait on behalf of the code that called them is not.
 func inCustody(frames []stack.Frame) bool {
 	f, ok := firstFrameOutside(frames, runtimeFrames)
-	if !ok || strings.HasSuffix(f.File, "_test.go") {
+	if !ok || !strings.HasPrefix(f.Func, modulePath+".") && !strings.HasPrefix(f.Func, modulePath+"/") || isUserFrame(f) {
 		return false
 	}
-	if !strings.HasPrefix(f.Func, modulePath+".") && !strings.HasPrefix(f.Func, modulePath+"/") {
-		return false
-	}
-	return !strings.HasPrefix(f.Func, modulePath+"/chanown.") && !strings.HasPrefix(f.Func, modulePath+"/safemap.")
+	return !slices.ContainsFunc(frames, isUserFrame)
 }
 
 const modulePath = "github.com/custody-go/custody"

@@ -26,7 +26,8 @@ import (
 // changed for cfg.quiet(), or at the settle time. One goroutine dump, taken
 // then, confirms that those are not runnable (woken, not yet run: the
 // profile cannot tell) and gives the report its goroutine IDs, states and
-// creators.
+// creators; a profile begun after it gives the dump's goroutines their
+// labels.
 
 // A sighting is what one profile showed of the test's goroutines with one
 // identity label and one stack.
@@ -133,7 +134,7 @@ func (s *sink) settle(root *custody.Goroutine, cfg *config, me stack.Goroutine) 
 				if w.any {
 					// Goroutines let go: their IDs, so that the package
 					// verdict does not report them.
-					s.confirm(root, cfg, self, recs, nil, w)
+					s.confirm(root, cfg, self, nil, w)
 				}
 				return w
 			}
@@ -154,7 +155,7 @@ func (s *sink) settle(root *custody.Goroutine, cfg *config, me stack.Goroutine) 
 		}
 		late := !time.Now().Before(deadline)
 		if late || settled(mine, proven, since, quiet, now) {
-			leaks, moving := s.confirm(root, cfg, self, recs, proven, w)
+			leaks, moving := s.confirm(root, cfg, self, proven, w)
 			if late && len(moving) > 0 && !extended && me.Bubble == 0 {
 				// Runnable at the end: on a loaded machine, perhaps never
 				// scheduled yet. They get the settle time once more (not
@@ -216,8 +217,23 @@ func provenCounts(recs []stack.Record) map[string]int {
 // confirm takes a goroutine dump and returns the test's goroutines in it
 // as leaks, and the keys of those that are running or runnable and not
 // proven blocked forever: those may still be on their way out.
-func (s *sink) confirm(root *custody.Goroutine, cfg *config, self uint64, recs []stack.Record, proven map[string]int, w *wait) ([]*leak, []string) {
-	gs := sharedDump()
+//
+// The dump's labels come from a goroutine profile begun after the dump,
+// joined by stack, not from the poll's profile: joined to an older one, a
+// goroutine that reached a stack since would take the labels of one that
+// had that stack then and has ended since (another test's goroutine, or
+// one an earlier verdict let go), and be taken for that one's.
+func (s *sink) confirm(root *custody.Goroutine, cfg *config, self uint64, proven map[string]int, w *wait) ([]*leak, []string) {
+	var gs []stack.Goroutine
+	var recs []stack.Record
+	for try := 0; try < 2; try++ {
+		c := stack.TakeCensus()
+		gs = sharedDump()
+		recs = sharedProfile()
+		if stack.TakeCensus() == c {
+			break // no goroutine started or ended between the two
+		}
+	}
 	// The calling goroutine's labels are the test's; the profile left it
 	// out. Known, they tell its raw children's apart from other tests'
 	// goroutines with the same stack.
@@ -229,7 +245,7 @@ func (s *sink) confirm(root *custody.Goroutine, cfg *config, self uint64, recs [
 	}
 	stack.SetLabels(gs, recs)
 	if slices.ContainsFunc(gs, func(g stack.Goroutine) bool { return g.LabelsFrom == stack.LabelsUnknown && g.ID != self }) {
-		stack.SetLabels(gs, stack.Profile()) // those that moved since the poll
+		stack.SetLabels(gs, stack.Profile()) // those that moved between the two
 	}
 	return s.leaksIn(root, cfg, self, gs, proven, w)
 }

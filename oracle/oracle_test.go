@@ -14,6 +14,7 @@ import (
 	"github.com/custody-go/custody"
 	"github.com/custody-go/custody/internal/core"
 	"github.com/custody-go/custody/internal/spine"
+	"github.com/custody-go/custody/internal/stack"
 	"github.com/custody-go/custody/safego"
 )
 
@@ -246,7 +247,7 @@ func TestIgnoreAnyFunction(t *testing.T) {
 	release := make(chan struct{})
 	defer close(release)
 	const below = "github.com/custody-go/custody/oracle.parkBelow"
-	for _, c := range []struct {
+	for i, c := range []struct {
 		opt   Option
 		leaks bool
 	}{
@@ -257,6 +258,8 @@ func TestIgnoreAnyFunction(t *testing.T) {
 		fake := newFake("TestIgnoreAny")
 		Check(fake, Settle(50*time.Millisecond), c.opt)
 		go parkBelow(release)
+		// Parked in parkUntil: not started yet, parkBelow is at the top.
+		require.Eventually(t, func() bool { return parkedBelow(below) == i+1 }, 5*time.Second, 100*time.Microsecond)
 		fake.finish()
 		if c.leaks {
 			assert.Contains(t, fake.verdict(), "leaked goroutine")
@@ -264,6 +267,18 @@ func TestIgnoreAnyFunction(t *testing.T) {
 			assert.Empty(t, fake.verdict())
 		}
 	}
+}
+
+// parkedBelow counts the goroutines parked in parkUntil called by fn.
+func parkedBelow(fn string) int {
+	n := 0
+	for _, g := range stack.All() {
+		if g.State == "chan receive" && len(g.Frames) >= 2 &&
+			g.Frames[0].Func == "github.com/custody-go/custody/oracle.parkUntil" && g.Frames[1].Func == fn {
+			n++
+		}
+	}
+	return n
 }
 
 // TestIgnoreCurrent: the package verdict lets go the goroutines running

@@ -13,6 +13,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"runtime"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -24,6 +25,7 @@ import (
 	"github.com/custody-go/custody"
 	"github.com/custody-go/custody/chanown"
 	"github.com/custody-go/custody/internal/spine"
+	"github.com/custody-go/custody/internal/stack"
 	"github.com/custody-go/custody/safego"
 )
 
@@ -139,6 +141,13 @@ func TestGoldenRangeOverC(t *testing.T) {
 		case <-release:
 		}
 	})
+	// Both parked, their C() taken while the test runs (a goroutine that
+	// takes it after the verdict began is not recorded).
+	const fn = "github.com/custody-go/custody/oracle.TestGoldenRangeOverC."
+	require.Eventually(t, func() bool {
+		return parkedAt(fn+"func1", "chan receive") == 1 && parkedAt(fn+"func2", "select") == 1
+	}, 5*time.Second, 100*time.Microsecond)
+	runtime.GC() // nothing references results now but its C(): it is named still
 	fake.finish()
 	close(release)
 	require.NoError(t, jobs.Close(context.Background()))
@@ -202,4 +211,15 @@ func TestGoldenAfterFunc(t *testing.T) {
 		}), withExit(func(int) {}), withoutLeakProfile())
 	})
 	golden(t, "afterfunc", scrub(out))
+}
+
+// parkedAt counts the goroutines in state whose innermost frame is fn.
+func parkedAt(fn, state string) int {
+	n := 0
+	for _, g := range stack.All() {
+		if g.State == state && len(g.Frames) > 0 && g.Frames[0].Func == fn {
+			n++
+		}
+	}
+	return n
 }

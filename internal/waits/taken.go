@@ -24,6 +24,7 @@ const maxTaken = 4
 type took struct {
 	c    Chan
 	site custody.Site
+	seen Wait // c as it was when taken, for when it is gone since
 }
 
 var takers struct {
@@ -58,12 +59,16 @@ func Took(c Chan, site custody.Site) {
 	if len(ts) == maxTaken {
 		ts = ts[:maxTaken-1]
 	}
-	takers.by[id] = append([]took{{c: c, site: site}}, ts...)
+	t := took{c: c, site: site}
+	c.Describe(&t.seen)
+	takers.by[id] = append([]took{t}, ts...)
 	takers.peak = max(takers.peak, len(takers.by))
 }
 
-// Taken returns the channels still alive whose receive side the identity
-// id took, the most recent first.
+// Taken returns the channels whose receive side the identity id took, the
+// most recent first: as they are now, or, for a channel the garbage
+// collector has taken since (nothing but its C references it), as they were
+// when taken.
 func Taken(id uint64) []Taking {
 	takers.mu.Lock()
 	ts := append([]took(nil), takers.by[id]...)
@@ -71,9 +76,10 @@ func Taken(id uint64) []Taking {
 	var out []Taking
 	for _, t := range ts {
 		var w Wait
-		if t.c.Describe(&w) {
-			out = append(out, Taking{Wait: w, Site: t.site})
+		if !t.c.Describe(&w) {
+			w = t.seen
 		}
+		out = append(out, Taking{Wait: w, Site: t.site})
 	}
 	return out
 }

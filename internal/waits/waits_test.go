@@ -98,8 +98,10 @@ func TestTookTakenForget(t *testing.T) {
 	assert.Len(t, Taken(78), maxTaken, "bounded per identity")
 	assert.Equal(t, strconv.Itoa(2*maxTaken-1), Taken(78)[0].Chan)
 
-	b.gone = true
-	assert.Len(t, Taken(77), 1, "a channel that is gone is not returned")
+	b.gone, b.name = true, "renamed"
+	got = Taken(77)
+	require.Len(t, got, 2, "a channel that is gone is returned as it was when taken")
+	assert.Equal(t, "b", got[1].Chan)
 
 	Forget(func(id uint64) bool { return id == 77 })
 	assert.Empty(t, Taken(77))

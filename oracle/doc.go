@@ -16,15 +16,16 @@
 // checked test owns.
 //
 // The oracle changes nothing the code under test can see: it reads labels
-// from the runtime's goroutine profile, not from tracebacks, and sets no
-// environment variable. In a testing/synctest bubble its waits run on the
-// bubble's clock and cost nothing: a Settle past the longest sleep of the
-// test's goroutines lets them finish (synctest panics when a bubble ends
-// with goroutines blocked in it, after the verdict's report). To run goleak
-// beside it, register goleak as a cleanup before Check, t.Cleanup(func() { goleak.VerifyNone(t) }),
-// not with defer: a deferred check runs before the test's context is
-// canceled, while the test's goroutines still wait for that.
+// from the runtime's goroutine profile and sets no environment variable. In
+// a testing/synctest bubble its waits run on the bubble's clock: a Settle
+// past the longest sleep of the test's goroutines lets them finish (synctest
+// still panics, after the report, if some stay blocked). To run goleak
+// beside it, register it as a cleanup before Check,
+// t.Cleanup(func() { goleak.VerifyNone(t) }): a deferred check runs while
+// the test's goroutines still wait for its context to be canceled.
 //
-// A clean verdict costs about what goleak.VerifyNone costs (see
-// BenchmarkVerdict in BENCHMARKS.md).
+// A clean verdict costs about what goleak.VerifyNone costs (BenchmarkVerdict;
+// see [BENCHMARKS.md]).
+//
+// [BENCHMARKS.md]: https://github.com/custody-go/custody/blob/main/BENCHMARKS.md
 package oracle

@@ -31,13 +31,11 @@ type TB interface {
 // the identity added, so it is canceled as the test ends, before the
 // verdict; goroutines that ignore that get reported.
 //
-// Check must be called once per test, from the test's goroutine (it sets that
-// goroutine's pprof labels), while the test runs, and is best called first:
-// cleanups registered before it run after the verdict, so goroutines they
-// stop are reported as leaked. It panics with a message starting "oracle:"
-// when t is nil, when it is called twice for one test, and when it is
-// called after the test ended; called from another goroutine, it fails the
-// test at the verdict.
+// Call Check once per test, first, from the test's goroutine (it sets that
+// goroutine's pprof labels): cleanups registered before it run after the
+// verdict, so goroutines they stop are reported as leaked. Check panics
+// ("oracle: ...") if t is nil, on a second call for one test and after the
+// test ended; called from another goroutine, it fails the test at the verdict.
 func Check(t TB, opts ...Option) context.Context {
 	if t == nil {
 		panic("oracle: Check called with a nil TB")

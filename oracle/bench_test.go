@@ -8,11 +8,8 @@ import (
 )
 
 // The verdict benchmarks compare the oracle (verify) with goleak.VerifyNone
-// (raw) on the same test: benchratio prints verify's time as a ratio to
-// raw's. Run them with
-//
-//	go test -run '^$' -bench Verdict ./oracle
-//	/work/shared/tools/benchratio -count 10 ./oracle    (interleaved rounds)
+// (raw) on the same test: go test -run '^$' -bench Verdict ./oracle. The
+// bench module runs the same comparison for BENCHMARKS.md.
 
 // background starts n goroutines that run through the benchmark, as other
 // tests' and libraries' goroutines do, and stops them when it ends.
@@ -57,16 +54,16 @@ func BenchmarkVerdict(b *testing.B) {
 	})
 }
 
-// BenchmarkLeakVerdict1, 100 and 2000 measure the wall time of a verdict
+// BenchmarkVerdictLeak1, 100 and 2000 measure the wall time of a verdict
 // on a test that leaves 1, 100 or 2,000 goroutines blocked on a channel
 // (released after each verdict), with default options: goleak.VerifyNone
 // (raw) and the oracle (verify). Where the runtime has the goroutineleak
 // profile (Go 1.27; GOEXPERIMENT=goroutineleakprofile), the oracle's
 // verdict is the profile's proof; elsewhere its wait for goroutines that
 // stopped moving.
-func BenchmarkLeakVerdict1(b *testing.B)    { benchLeak(b, 1) }
-func BenchmarkLeakVerdict100(b *testing.B)  { benchLeak(b, 100) }
-func BenchmarkLeakVerdict2000(b *testing.B) { benchLeak(b, 2000) }
+func BenchmarkVerdictLeak1(b *testing.B)    { benchLeak(b, 1) }
+func BenchmarkVerdictLeak100(b *testing.B)  { benchLeak(b, 100) }
+func BenchmarkVerdictLeak2000(b *testing.B) { benchLeak(b, 2000) }
 
 func benchLeak(b *testing.B, n int) {
 	background(b, 100)

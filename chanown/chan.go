@@ -9,6 +9,7 @@ import (
 	"github.com/custody-go/custody"
 	"github.com/custody-go/custody/internal/core"
 	"github.com/custody-go/custody/internal/spine"
+	"github.com/custody-go/custody/internal/waits"
 )
 
 // A Chan is a channel of T with a name, an owner and a memory of who closed
@@ -23,7 +24,7 @@ type Chan[T any] struct {
 	owner  atomic.Pointer[custody.Goroutine]
 	name   string
 	made   custody.Site
-	ref    atomic.Pointer[chanRef[T]] // made at the first recorded wait
+	ref    atomic.Pointer[chanRef[T]] // made at the first recorded wait or C in verify mode
 }
 
 // A closeRecord is what a Chan remembers of its first close.
@@ -180,6 +181,9 @@ func (c *Chan[T]) recvWait(ctx context.Context) (v T, ok bool, err error) {
 // [Chan.Close] closes it.
 func (c *Chan[T]) C() <-chan T {
 	c.mustBeMade("C")
+	if spine.Mode() == core.Verify {
+		waits.Took(c.waitRef(), spine.Caller(1)) // for the oracle's report of a receive blocked on it
+	}
 	return c.ch
 }
 

@@ -3,6 +3,8 @@ package chanown_test
 import (
 	"context"
 	"errors"
+	"runtime/pprof"
+	"strconv"
 	"testing"
 	"testing/synctest"
 	"time"
@@ -537,4 +539,29 @@ func TestBlockedSendAfterCloseSite(t *testing.T) {
 		assert.Equal(t, closed.Time, after.Earlier.Time, "the events agree on when the channel was closed")
 		assert.False(t, after.Time.Before(closed.Time))
 	})
+}
+
+// TestCRecordsItsTaker: in verify mode, C records which identity took the
+// channel's receive side and where, for the oracle's report of a goroutine
+// blocked in a range over it; in other modes it records nothing.
+func TestCRecordsItsTaker(t *testing.T) {
+	const id = 1 << 50 // no record has it
+	labelled := pprof.Labels(core.LabelID, strconv.FormatUint(id, 10))
+	c := chanown.Make[int](t.Context(), "jobs", 1)
+	pprof.Do(t.Context(), labelled, func(context.Context) { _ = c.C() }) // off: nothing
+	assert.Empty(t, waits.Taken(id))
+
+	sinktest.Install(t, core.Verify)
+	_, err := c.TrySend(1)
+	require.NoError(t, err)
+	pprof.Do(t.Context(), labelled, func(context.Context) {
+		for range c.C() {
+			break
+		}
+	})
+	taken := waits.Taken(id)
+	require.Len(t, taken, 1)
+	assert.Equal(t, "jobs", taken[0].Chan)
+	assert.Contains(t, taken[0].Site.String(), "chanown/chan_test.go:")
+	waits.Forget(func(i uint64) bool { return i == id })
 }

@@ -26,6 +26,11 @@ func (r *chanRef[T]) Describe(w *waits.Wait) bool {
 // wait records g as blocked in op on c until Remove is called on the
 // result.
 func (c *Chan[T]) wait(g *custody.Goroutine, op string) waits.Handle {
+	return waits.Add(g, op, c.waitRef())
+}
+
+// waitRef returns c's chanRef, made at its first use.
+func (c *Chan[T]) waitRef() *chanRef[T] {
 	r := c.ref.Load()
 	if r == nil {
 		r = &chanRef[T]{c: weak.Make(c)}
@@ -33,5 +38,5 @@ func (c *Chan[T]) wait(g *custody.Goroutine, op string) waits.Handle {
 			r = c.ref.Load()
 		}
 	}
-	return waits.Add(g, op, r)
+	return r
 }

@@ -3,7 +3,6 @@ package oracle
 import (
 	"context"
 	"errors"
-	"fmt"
 	"strconv"
 	"strings"
 	"sync"
@@ -87,19 +86,104 @@ func TestLoneTestTakesUnattributedEventsWithoutTestMain(t *testing.T) {
 }
 
 // TestIgnoredGoroutineReportsNothingLater: a goroutine let go with
-// IgnoreTopFunction is no leak, and its ignored cancellation, reported after
-// the test, is no one's finding either.
+// IgnoreTopFunction is no leak, and its ignored cancellation is no one's
+// finding, whether it arrives before the verdict or after it. Each order is
+// forced: an observer sink says when the event was emitted.
 func TestIgnoredGoroutineReportsNothingLater(t *testing.T) {
-	fake := newFake("TestIgnores")
-	ctx := Check(fake, Settle(10*time.Millisecond), CancelGrace(20*time.Millisecond),
-		IgnoreTopFunction("github.com/custody-go/custody/oracle.parkIgnoringContext"))
-	release := make(chan struct{})
-	defer close(release)
-	safego.Go(ctx, "known-harmless", func(context.Context) { parkIgnoringContext(release) })
-	fake.finish()
-	assert.Empty(t, fake.verdict())
-	time.Sleep(100 * time.Millisecond) // past the grace: the goroutine reports ignoring its context
-	assert.Empty(t, takeOrphans(theSink(), "known-harmless"))
+	ignore := IgnoreTopFunction("github.com/custody-go/custody/oracle.parkIgnoringContext")
+	for _, before := range []bool{true, false} {
+		ignored := make(chan struct{}, 1)
+		defer custody.Install(ignoredSink(ignored))()
+		other := newFake("TestOther") // keeps the oracle installed after the verdict
+		Check(other, Settle(10*time.Millisecond))
+		fake := newFake("TestIgnores")
+		ctx := Check(fake, Settle(10*time.Millisecond), CancelGrace(time.Millisecond), ignore)
+		release := make(chan struct{})
+		gctx, cancel := context.WithCancel(context.WithoutCancel(ctx)) // the test's identity, canceled here only
+		defer cancel()
+		safego.Go(gctx, "known-harmless", func(context.Context) { parkIgnoringContext(release) })
+		if before {
+			cancel()
+			<-ignored
+		}
+		fake.finish()
+		if !before {
+			cancel()
+			<-ignored
+		}
+		assert.Empty(t, fake.verdict(), "before: %v", before)
+		assert.Empty(t, takeOrphans(theSink(), "known-harmless"), "before: %v", before)
+		close(release)
+		other.finish()
+		assert.Empty(t, other.verdict())
+	}
+}
+
+// TestVerdictLabelsTheDumpItTakes: as the verdict begins, a goroutine of
+// another test parked where the test's goroutine is about to park ends, and
+// the test's goroutine parks there. The verdict's dump is labelled from a
+// profile taken after it. Labelled from the poll's profile, taken before
+// (on Go 1.27 a goroutineleak profile, a GC cycle, runs between the two),
+// the test's goroutine took the ended one's labels and was no one's,
+// neither the test's leak nor, when ignored, let go: the cause of
+// TestIgnoredGoroutineReportsNothingLater's orphan, once in ~5 package
+// runs. Settle(0) confirms right after the first poll, as a long poll
+// does; the race is run many times.
+func TestVerdictLabelsTheDumpItTakes(t *testing.T) {
+	const park = "github.com/custody-go/custody/oracle.parkIgnoringContext"
+	open := make(chan struct{})
+	close(open)
+	for i := range 100 {
+		other := newFake("TestOther")
+		otherCtx := Check(other, Settle(10*time.Millisecond))
+		releaseA, releaseB, gate := make(chan struct{}), make(chan struct{}), make(chan struct{})
+		safego.Go(otherCtx, "a", parkOn(open, releaseA))
+		fake := newFake("TestLeaks")
+		ctx := Check(fake, Settle(0))
+		safego.Go(ctx, "b", parkOn(gate, releaseB))
+		require.Eventually(t, func() bool {
+			return parkedIn(park) == 1 && parkedIn("github.com/custody-go/custody/oracle.parkOn.func1") == 1
+		}, 5*time.Second, 100*time.Microsecond)
+
+		close(releaseA) // a ends as the verdict starts
+		close(gate)     // and b parks where a was
+		fake.finish()
+		close(releaseB)
+		other.finish()
+		require.Contains(t, fake.verdict(), `leaked goroutine "b"`, "run %d", i)
+		require.Empty(t, other.verdict(), "run %d", i)
+	}
+}
+
+// parkOn returns a goroutine body that waits for gate, then parks in
+// parkIgnoringContext: goroutines running it have one stack there.
+//
+//go:noinline
+func parkOn(gate, release chan struct{}) func(context.Context) {
+	return func(context.Context) {
+		<-gate
+		parkIgnoringContext(release)
+	}
+}
+
+// parkedIn counts the goroutines parked with fn at the top of their stack.
+func parkedIn(fn string) int {
+	n := 0
+	for _, g := range stack.All() {
+		if g.Top().Func == fn && g.State == "chan receive" {
+			n++
+		}
+	}
+	return n
+}
+
+// ignoredSink signals each ignored cancellation it receives.
+type ignoredSink chan struct{}
+
+func (s ignoredSink) Emit(_ context.Context, e custody.Event) {
+	if e.Kind == custody.GoroutineIgnoredCancel {
+		s <- struct{}{}
+	}
 }
 
 //go:noinline
@@ -116,12 +200,6 @@ func TestCheckFromAnotherGoroutine(t *testing.T) {
 	fake.finish()
 	assert.Contains(t, fake.verdict(), "oracle: Check was called for TestWrongGoroutine from goroutine ")
 	assert.Contains(t, fake.verdict(), "not from the test's goroutine")
-}
-
-func TestCheckTypedNil(t *testing.T) {
-	assert.PanicsWithValue(t, "oracle: Check called with a nil *testing.T", func() {
-		Check((*testing.T)(nil))
-	})
 }
 
 // takeOrphans removes from the sink's orphans those whose text contains
@@ -180,11 +258,9 @@ func TestUnreadableGoroutineIsNotSkipped(t *testing.T) {
 	g := stack.Goroutine{ID: 1 << 40, State: "chan receive",
 		Labels: map[string]string{core.LabelID: strconv.FormatUint(root.ID, 10)},
 		Err:    errors.New("stack: line 3: want a file line")}
-	leaks := s.belonging(root, 0, newConfig(nil), []stack.Goroutine{g})
+	leaks, _ := s.leaksIn(root, newConfig(nil), 0, []stack.Goroutine{g}, nil, &wait{})
 	require.Len(t, leaks, 1)
-	var b strings.Builder
-	leaks[0].write(&b, func(format string, args ...any) { b.WriteString(fmt.Sprintf(format, args...) + "\n") })
-	assert.Contains(t, b.String(), "its stack could not all be read (stack: line 3: want a file line)")
+	assert.Contains(t, groupLeaks(leaks)[0].String(), "its stack could not all be read (stack: line 3: want a file line)")
 	fake.finish()
 	assert.Empty(t, fake.verdict())
 }
@@ -206,8 +282,8 @@ func TestRawGoroutineOfExitedOwnedGoroutine(t *testing.T) {
 	require.Eventually(t, func() bool {
 		s.mu.Lock()
 		defer s.mu.Unlock()
-		_, kept := s.records[rec.ID]
-		parent, gone := s.gone[rec.ID]
+		_, kept := s.records.lookup(rec.ID)
+		parent, gone := s.gone.lookup(rec.ID)
 		return !kept && gone && parent == rec.Parent
 	}, 5*time.Second, time.Millisecond, "the record is forgotten when the goroutine exits")
 	fake.finish()
@@ -219,7 +295,7 @@ func TestRawGoroutineOfExitedOwnedGoroutine(t *testing.T) {
 	assert.Contains(t, v, "owner chain: parent ← TestRawChild")
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	assert.Same(t, rec.Parent, s.gone[rec.ID], "kept while the test's leak may still report")
+	assert.Same(t, rec.Parent, s.gone.get(rec.ID), "kept while the test's leak may still report")
 }
 
 // TestExitedRecordsAreForgotten: a clean test leaves nothing of its
@@ -239,11 +315,11 @@ func TestExitedRecordsAreForgotten(t *testing.T) {
 	s := theSink()
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	for id, parent := range s.gone {
+	for id, parent := range s.gone.m {
 		assert.NotSame(t, root, s.rootOf(&custody.Goroutine{ID: id, Parent: parent}),
 			"goroutine %d's entry outlived its clean test", id)
 	}
-	for _, g := range s.records {
+	for _, g := range s.records.m {
 		assert.NotSame(t, root, spine.Root(g), "record %v outlived its clean test", g)
 	}
 }
@@ -304,7 +380,7 @@ func TestNothingKeptAfterCleanVerdict(t *testing.T) {
 	s := theSink()
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	for id, parent := range s.gone {
+	for id, parent := range s.gone.m {
 		assert.NotSame(t, root, s.rootOf(&custody.Goroutine{ID: id, Parent: parent}),
 			"goroutine %d's entry outlived its clean test", id)
 	}

@@ -63,7 +63,7 @@ func Example() {
 	//
 	// leaked goroutine "process-payment" (running …)
 	//     spawned at oracle/example_test.go:52 by TestHandlePayment
-	//     context done (context canceled) … ago; the goroutine did not return
+	//     context done (context canceled) … ago; the goroutine ignored it and did not return
 	//     blocked in chanown.Send on "payment-results" (cap 1, len 1) for …, at oracle/example_test.go:55,
 	//         owned by TestHandlePayment, made at oracle/example_test.go:51, never closed
 }

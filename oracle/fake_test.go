@@ -40,6 +40,14 @@ func (f *fakeTB) Errorf(format string, args ...any) {
 	defer f.mu.Unlock()
 	f.errs = append(f.errs, fmt.Sprintf(format, args...))
 }
+
+// Error is goleak.TestingT's.
+func (f *fakeTB) Error(args ...any) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.errs = append(f.errs, fmt.Sprint(args...))
+}
+
 func (f *fakeTB) Logf(format string, args ...any) {
 	f.mu.Lock()
 	defer f.mu.Unlock()

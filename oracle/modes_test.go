@@ -10,8 +10,6 @@ import (
 
 	"github.com/custody-go/custody"
 	"github.com/custody-go/custody/chanown"
-	"github.com/custody-go/custody/internal/core"
-	"github.com/custody-go/custody/internal/spine"
 	"github.com/custody-go/custody/safego"
 )
 
@@ -85,13 +83,27 @@ func TestInsideSynctestBubble(t *testing.T) {
 	})
 }
 
+// TestCheckWithoutWrappers: a test that starts only raw goroutines gets
+// leak verdicts through the labels Check puts on its goroutine, which raw
+// goroutines inherit; and its context carries an identity that safego, far
+// down, builds on.
 func TestCheckWithoutWrappers(t *testing.T) {
-	// A test that only uses raw goroutines still gets leak verdicts, and its
-	// context carries an identity for chanown and safego further down.
-	ctx := Check(t)
-	assert.Equal(t, t.Name(), custody.FromContext(ctx).Name)
-	assert.Equal(t, core.Verify, spine.Mode())
-	done := make(chan struct{})
-	go func() { defer close(done); <-ctx.Done() }()
-	t.Cleanup(func() { <-done }) // runs before the verdict, which is registered first
+	fake := newFake("TestRawOnly")
+	ctx := Check(fake, Settle(50*time.Millisecond))
+	assert.Equal(t, "TestRawOnly", custody.FromContext(ctx).Name)
+	release := make(chan struct{})
+	defer close(release)
+	go func() { <-release }() // leaks: a raw goroutine, known only by its labels
+	started := make(chan struct{})
+	go func() { // raw, then owned further down
+		safego.Go(ctx, "deep", func(context.Context) { close(started); <-release })
+	}()
+	<-started
+	fake.finish()
+	v := fake.verdict()
+	assert.Contains(t, v, "oracle: TestRawOnly: 2 findings")
+	assert.Contains(t, v, `started by a raw go statement in "TestRawOnly"`)
+	assert.Contains(t, v, `leaked goroutine "deep"`)
+	assert.Contains(t, v, "spawned at oracle/modes_test.go:")
+	assert.Contains(t, v, "by TestRawOnly")
 }

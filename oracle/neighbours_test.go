@@ -7,6 +7,7 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+	"go.uber.org/goleak"
 
 	"github.com/custody-go/custody"
 	"github.com/custody-go/custody/chanown"
@@ -57,4 +58,33 @@ func (s exitSink) Emit(_ context.Context, e custody.Event) {
 	if e.Kind == custody.GoroutineExited {
 		s <- e.Goroutine.Name
 	}
+}
+
+// TestGoleakBeside: goleak registered as a cleanup before Check runs after
+// the verdict, when the test's goroutines have stopped: both pass. A
+// deferred goleak.VerifyNone runs before the test's context is canceled and
+// reports the owned goroutine still waiting for that: the pattern the
+// package documentation warns against.
+func TestGoleakBeside(t *testing.T) {
+	test := func(name string, before func(*fakeTB, goleak.Option), atEnd func(*fakeTB, goleak.Option)) *fakeTB {
+		ignore := goleak.IgnoreCurrent()
+		fake := newFake(name)
+		before(fake, ignore)
+		ctx := Check(fake, Settle(time.Second))
+		safego.Go(ctx, "waiter", func(ctx context.Context) { <-ctx.Done() })
+		atEnd(fake, ignore)
+		fake.finish()
+		return fake
+	}
+	nothing := func(*fakeTB, goleak.Option) {}
+	cleanup := test("TestCleanup", func(f *fakeTB, ignore goleak.Option) {
+		f.Cleanup(func() { goleak.VerifyNone(f, ignore) })
+	}, nothing)
+	assert.Empty(t, cleanup.verdict())
+
+	deferred := test("TestDeferred", nothing, func(f *fakeTB, ignore goleak.Option) {
+		goleak.VerifyNone(f, ignore) // where a deferred call runs: before the context is canceled
+	})
+	assert.Contains(t, deferred.verdict(), "found unexpected goroutines")
+	assert.Contains(t, deferred.verdict(), "TestGoleakBeside")
 }

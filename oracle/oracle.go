@@ -31,24 +31,11 @@ type TB interface {
 // the identity added, so it is canceled as the test ends, before the
 // verdict; goroutines that ignore that get reported.
 //
-// The verdict of a clean test costs about one goroutine dump: 0.26–0.36ms
-// for a test that ran 10 goroutines, against 0.09–0.11ms for goleak.Find in
-// the same run (BenchmarkVerdictClean). A goroutine blocked forever is
-// reported after the settle time (0.52s with Settle(500ms)), or within about
-// 2–3ms when the goroutineleak profile proves it
-// (BenchmarkVerdictBlockedForever, built with
-// GOEXPERIMENT=goroutineleakprofile). Verdicts running at once share their
-// dumps. Measured with
-//
-//	go test -run '^$' -bench Verdict -benchtime 10x ./oracle
-//
-// Check must be called once per test, from the test's goroutine (it sets that
-// goroutine's pprof labels), while the test runs, and is best called first:
-// cleanups registered before it run after the verdict, so goroutines they
-// stop are reported as leaked. It panics with a message starting "oracle:"
-// when t is nil, when it is called twice for one test, and when it is
-// called after the test ended; called from another goroutine, it fails the
-// test at the verdict.
+// Call Check once per test, first, from the test's goroutine (it sets that
+// goroutine's pprof labels): cleanups registered before it run after the
+// verdict, so goroutines they stop are reported as leaked. Check panics
+// ("oracle: ...") if t is nil, on a second call for one test and after the
+// test ended; called from another goroutine, it fails the test at the verdict.
 func Check(t TB, opts ...Option) context.Context {
 	if t == nil {
 		panic("oracle: Check called with a nil TB")
@@ -70,14 +57,8 @@ func Check(t TB, opts ...Option) context.Context {
 		core.LabelName, root.Name))
 	pprof.SetGoroutineLabels(ctx)
 	self := stack.Current()
-	if self.Labels[core.LabelID] == "" {
-		pprof.SetGoroutineLabels(t.Context())
-		release()
-		unmarkChecked(t)
-		panic("oracle: goroutine dumps do not show pprof labels; the oracle needs GODEBUG=tracebacklabels=1 (it sets it unless GODEBUG already sets tracebacklabels)")
-	}
 	s.mu.Lock()
-	s.records[root.ID] = root
+	s.records.set(root.ID, root)
 	s.tests[root.ID] = &test{root: root, cfg: cfg, checker: self.ID}
 	s.mu.Unlock()
 

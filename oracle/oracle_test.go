@@ -14,6 +14,7 @@ import (
 	"github.com/custody-go/custody"
 	"github.com/custody-go/custody/internal/core"
 	"github.com/custody-go/custody/internal/spine"
+	"github.com/custody-go/custody/internal/stack"
 	"github.com/custody-go/custody/safego"
 )
 
@@ -128,21 +129,38 @@ func TestAttributionThroughLabels(t *testing.T) {
 	assert.Empty(t, b.verdict())
 }
 
-func TestBadUse(t *testing.T) {
-	assert.PanicsWithValue(t, "oracle: Check called with a nil TB", func() { Check(nil) })
-
-	fake := newFake("TestTwice")
-	Check(fake, Settle(0))
-	assert.PanicsWithValue(t, "oracle: Check called twice for TestTwice", func() { Check(fake) })
-	fake.finish()
-
+// TestBadInput walks the inputs that panic, each with a message starting
+// "oracle: ".
+func TestBadInput(t *testing.T) {
+	twice := newFake("TestTwice")
+	Check(twice, Settle(0))
+	defer twice.finish()
 	ended := newFake("TestEnded")
 	ended.cancel()
-	assert.PanicsWithValue(t, "oracle: Check called after TestEnded ended", func() { Check(ended) })
-
-	assert.PanicsWithValue(t, "oracle: Settle with a negative duration", func() { Settle(-1) })
-	assert.PanicsWithValue(t, "oracle: CancelGrace with a duration that is not positive", func() { CancelGrace(0) })
-	assert.PanicsWithValue(t, "oracle: VerifyTestMain called with a nil TestingM", func() { VerifyTestMain(nil) })
+	for _, c := range []struct {
+		want string
+		f    func()
+	}{
+		{"oracle: Check called with a nil TB", func() { Check(nil) }},
+		{"oracle: Check called with a nil *testing.T", func() { Check((*testing.T)(nil)) }},
+		{"oracle: Check called twice for TestTwice", func() { Check(twice) }},
+		{"oracle: Check called after TestEnded ended", func() { Check(ended) }},
+		{"oracle: VerifyTestMain called with a nil TestingM", func() { VerifyTestMain(nil) }},
+		{"oracle: Settle(-1ns): the duration must not be negative", func() { Settle(-1) }},
+		{"oracle: CancelGrace(0s): the grace must be positive", func() { CancelGrace(0) }},
+		{"oracle: CancelGrace(-1s): the grace must be positive", func() { CancelGrace(-time.Second) }},
+		{`oracle: IgnoreTopFunction(""): the function name is empty`, func() { IgnoreTopFunction("") }},
+		{`oracle: IgnoreTopFunction("main"): want a fully qualified name such as "net/http.(*persistConn).readLoop"`, func() { IgnoreTopFunction("main") }},
+		{`oracle: IgnoreTopFunction("net/http."): want a fully qualified name such as "net/http.(*persistConn).readLoop"`, func() { IgnoreTopFunction("net/http.") }},
+		{`oracle: IgnoreAnyFunction("example.com/p"): want a fully qualified name such as "net/http.(*persistConn).readLoop"`, func() { IgnoreAnyFunction("example.com/p") }},
+		{`oracle: IgnoreAnyFunction("main.f()"): name the function without its argument list`, func() { IgnoreAnyFunction("main.f()") }},
+		{`oracle: IgnoreAnyFunction("main.f 0x1"): a function name has no spaces`, func() { IgnoreAnyFunction("main.f 0x1") }},
+	} {
+		assert.PanicsWithValue(t, c.want, c.f)
+	}
+	for _, good := range []string{"main.main", "net/http.(*persistConn).readLoop", "example.com/p.F[...]", "example.com/p.(*T[...]).M", "p.F.func1"} {
+		assert.NotPanics(t, func() { IgnoreTopFunction(good); IgnoreAnyFunction(good) }, good)
+	}
 }
 
 func TestSinkIsReferenceCounted(t *testing.T) {
@@ -220,11 +238,68 @@ func TestManyParallelVerdicts(t *testing.T) {
 	}
 }
 
-func TestCheckNeedsLabelsInDumps(t *testing.T) {
-	t.Setenv("GODEBUG", "tracebacklabels=0")
-	fake := newFake("TestNoLabels")
-	assert.PanicsWithValue(t,
-		"oracle: goroutine dumps do not show pprof labels; the oracle needs GODEBUG=tracebacklabels=1 (it sets it unless GODEBUG already sets tracebacklabels)",
-		func() { Check(fake) })
-	assert.NotEqual(t, core.Verify, spine.Mode(), "a failed Check leaves nothing installed")
+// parkBelow parks in parkUntil: IgnoreAnyFunction finds it below the top.
+//
+//go:noinline
+func parkBelow(release chan struct{}) { parkUntil(release) }
+
+func TestIgnoreAnyFunction(t *testing.T) {
+	release := make(chan struct{})
+	defer close(release)
+	const below = "github.com/custody-go/custody/oracle.parkBelow"
+	for i, c := range []struct {
+		opt   Option
+		leaks bool
+	}{
+		{IgnoreAnyFunction(below), false},
+		{IgnoreTopFunction(below), true}, // not at the top: parkUntil is
+		{IgnoreAnyFunction("github.com/custody-go/custody/oracle.parkElsewhere"), true},
+	} {
+		fake := newFake("TestIgnoreAny")
+		Check(fake, Settle(50*time.Millisecond), c.opt)
+		go parkBelow(release)
+		// Parked in parkUntil: not started yet, parkBelow is at the top.
+		require.Eventually(t, func() bool { return parkedBelow(below) == i+1 }, 5*time.Second, 100*time.Microsecond)
+		fake.finish()
+		if c.leaks {
+			assert.Contains(t, fake.verdict(), "leaked goroutine")
+		} else {
+			assert.Empty(t, fake.verdict())
+		}
+	}
+}
+
+// parkedBelow counts the goroutines parked in parkUntil called by fn.
+func parkedBelow(fn string) int {
+	n := 0
+	for _, g := range stack.All() {
+		if g.State == "chan receive" && len(g.Frames) >= 2 &&
+			g.Frames[0].Func == "github.com/custody-go/custody/oracle.parkUntil" && g.Frames[1].Func == fn {
+			n++
+		}
+	}
+	return n
+}
+
+// TestIgnoreCurrent: the package verdict lets go the goroutines running
+// when IgnoreCurrent was called, and only those.
+func TestIgnoreCurrent(t *testing.T) {
+	release := make(chan struct{})
+	defer close(release)
+	started := make(chan struct{})
+	go pprofFree(func() { go parkUntil(release); close(started) })
+	<-started
+	ignore := IgnoreCurrent()
+	out := captureStderr(t, func() {
+		VerifyTestMain(fakeM(func() int { return 0 }), withExit(func(int) {}), ignore, Settle(100*time.Millisecond))
+	})
+	assert.Empty(t, out)
+	out = captureStderr(t, func() {
+		VerifyTestMain(fakeM(func() int {
+			go pprofFree(func() { go parkUntil(release) }) // after IgnoreCurrent
+			return 0
+		}), withExit(func(int) {}), ignore, Settle(100*time.Millisecond))
+	})
+	assert.Contains(t, out, "oracle: the package: 1 finding")
+	assert.Contains(t, out, "leaked goroutine ")
 }

@@ -35,7 +35,7 @@ func TestOwnedLeakNamesGoroutineChainAndChannel(t *testing.T) {
 	assert.Contains(t, v, `by handler`)
 	assert.Contains(t, v, "owner chain: process-payment ← handler ← TestHandlePayment")
 	assert.Contains(t, v, "context done (context canceled) ")
-	assert.Contains(t, v, "; the goroutine did not return")
+	assert.Contains(t, v, "; the goroutine ignored it and did not return")
 	assert.Contains(t, v, "blocked in github.com/custody-go/custody/oracle.TestOwnedLeakNamesGoroutineChainAndChannel")
 	assert.NotContains(t, v, "ignored its context", "the ignored cancellation is folded into the leak")
 }

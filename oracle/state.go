@@ -2,14 +2,13 @@ package oracle
 
 import (
 	"context"
-	"os"
 	"strconv"
-	"strings"
 	"sync"
 	"time"
 
 	"github.com/custody-go/custody"
 	"github.com/custody-go/custody/internal/core"
+	"github.com/custody-go/custody/internal/labels"
 	"github.com/custody-go/custody/internal/spine"
 	"github.com/custody-go/custody/internal/stack"
 )
@@ -42,7 +41,6 @@ func acquire() *sink {
 	global.mu.Lock()
 	defer global.mu.Unlock()
 	if global.refs == 0 {
-		enableTracebackLabels()
 		global.restore = spine.Install(s, core.Verify, 0)
 	}
 	global.refs++
@@ -58,23 +56,6 @@ func release() {
 		global.restore()
 		global.restore = nil
 	}
-}
-
-// enableTracebackLabels makes goroutine dumps show pprof labels, through
-// which the oracle maps goroutines to their owners. The runtime rereads
-// GODEBUG when the environment variable changes.
-//
-// The change stays in the process's environment, and so reaches the
-// processes tests start.
-func enableTracebackLabels() {
-	v := os.Getenv("GODEBUG")
-	if strings.Contains(v, "tracebacklabels=") {
-		return
-	}
-	if v != "" {
-		v += ","
-	}
-	os.Setenv("GODEBUG", v+"tracebacklabels=1")
 }
 
 // A test is what the sink knows of one checked test.
@@ -95,28 +76,31 @@ type owned struct {
 // sink is the oracle's custody.Sink: it keeps the records the verdicts need.
 type sink struct {
 	mu       sync.Mutex
-	tests    map[uint64]*test              // by root ID
-	records  map[uint64]*custody.Goroutine // records seen, until their goroutine exits or their test's verdict
-	gone     map[uint64]*custody.Goroutine // the parent record of each exited owned goroutine of a running or leaky test
-	leaky    map[uint64]bool               // roots whose verdict reported leaks
-	live     map[uint64]*owned             // owned goroutines still running
-	finished map[uint64]bool               // roots whose verdict is given
-	adopted  map[uint64]*custody.Goroutine // test roots by the ID of an owned goroutine started on a test's goroutine with another identity
-	orphans  []finding                     // findings no test could be found for
-	reported map[uint64]bool               // runtime IDs of goroutines a verdict reported as leaked, or ignored (IgnoreTopFunction)
-	leaked   map[uint64]bool               // record IDs of owned goroutines a verdict reported as leaked, or ignored
-	mainRuns int                           // VerifyTestMain calls running: they report orphans
+	tests    map[uint64]*test // by root ID
+	finished map[uint64]bool  // roots whose verdict is given
+	// records holds the records seen, until their goroutine exits or their
+	// test's verdict; gone the parent of each exited owned goroutine of a
+	// running test or of one whose verdict left goroutines running (leaked
+	// or ignored), whose labels raw goroutines may still carry.
+	records shrinking[*custody.Goroutine]
+	gone    shrinking[*custody.Goroutine]
+	live    shrinking[*owned]             // owned goroutines still running
+	adopted shrinking[*custody.Goroutine] // test roots by the ID of an owned goroutine started on a test's goroutine with another identity
+	kept    map[uint64]bool               // roots whose verdict left goroutines running: their records stay
+	// reported holds the runtime IDs of goroutines a verdict reported or
+	// let go, and leaked the record IDs of such owned goroutines, whose
+	// later ignored cancellation is no one's finding.
+	reported map[uint64]bool
+	leaked   map[uint64]bool
+	orphans  []finding // findings no test could be found for
+	mainRuns int       // VerifyTestMain calls running: they report orphans
 }
 
 func newSink() *sink {
 	return &sink{
 		tests:    map[uint64]*test{},
-		records:  map[uint64]*custody.Goroutine{},
-		gone:     map[uint64]*custody.Goroutine{},
-		leaky:    map[uint64]bool{},
-		live:     map[uint64]*owned{},
 		finished: map[uint64]bool{},
-		adopted:  map[uint64]*custody.Goroutine{},
+		kept:     map[uint64]bool{},
 		reported: map[uint64]bool{},
 		leaked:   map[uint64]bool{},
 	}
@@ -179,17 +163,42 @@ func (s *sink) spawned(g *custody.Goroutine) {
 	s.mu.Unlock()
 	var by *custody.Goroutine
 	if !known {
-		by = s.fromLabels(stack.Current().Labels)
+		by = s.fromLabels(callerIdentity())
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.remember(g)
-	s.live[g.ID] = &owned{g: g}
+	s.live.set(g.ID, &owned{g: g})
 	if by != nil {
 		if r := s.rootOf(by); s.tests[r.ID] != nil {
-			s.adopted[g.ID] = r
+			s.adopted.set(g.ID, r)
 		}
 	}
+}
+
+// An identity is what a goroutine's custody labels say.
+type identity struct {
+	id   uint64
+	name string
+	ok   bool
+}
+
+// callerIdentity returns the calling goroutine's custody labels: read
+// directly where internal/labels can, else from a goroutine profile.
+func callerIdentity() identity {
+	if id, name, ok := labels.Identity(); ok || labels.Readable() {
+		return identity{id, name, ok}
+	}
+	return identityOf(stack.CurrentLabels())
+}
+
+// identityOf returns the identity that pprof labels name.
+func identityOf(ls map[string]string) identity {
+	id, err := strconv.ParseUint(ls[core.LabelID], 10, 64)
+	if err != nil {
+		return identity{}
+	}
+	return identity{id, ls[core.LabelName], true}
 }
 
 // rootOf returns the identity g belongs to: the test that adopted g or its
@@ -197,7 +206,7 @@ func (s *sink) spawned(g *custody.Goroutine) {
 // held.
 func (s *sink) rootOf(g *custody.Goroutine) *custody.Goroutine {
 	for a := g; a != nil; a = a.Parent {
-		if t := s.adopted[a.ID]; t != nil {
+		if t := s.adopted.get(a.ID); t != nil {
 			return t
 		}
 	}
@@ -211,16 +220,15 @@ func (s *sink) contextDone(g *custody.Goroutine, at time.Time, err error) {
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if o := s.live[g.ID]; o != nil {
+	if o := s.live.get(g.ID); o != nil {
 		o.done, o.doneBy = at, err
 	}
 }
 
 // exited forgets the record of the owned goroutine g, which is returning,
-// keeping only a pointer to its parent while its test runs (or after the
-// test leaked): raw goroutines g started may outlive it, and their labels
-// name it. A test that starts millions of goroutines so keeps a map entry
-// for each (two if the test adopted it), not its record.
+// keeping only a pointer to its parent while its test runs (or after its
+// verdict left goroutines running): raw goroutines g started may outlive
+// it, and their labels name it; so may values it stored in a safemap.
 //
 //go:noinline
 func (s *sink) exited(g *custody.Goroutine) {
@@ -229,13 +237,13 @@ func (s *sink) exited(g *custody.Goroutine) {
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	delete(s.live, g.ID)
-	if _, ok := s.records[g.ID]; !ok {
+	s.live.del(g.ID)
+	if s.records.get(g.ID) == nil {
 		return
 	}
-	delete(s.records, g.ID)
-	if root := s.rootOf(g); s.tests[root.ID] != nil || s.leaky[root.ID] {
-		s.gone[g.ID] = g.Parent
+	s.records.del(g.ID)
+	if root := s.rootOf(g); s.tests[root.ID] != nil || s.kept[root.ID] {
+		s.gone.set(g.ID, g.Parent)
 	}
 }
 
@@ -243,30 +251,35 @@ func (s *sink) exited(g *custody.Goroutine) {
 // mapped back to their test.
 func (s *sink) remember(g *custody.Goroutine) {
 	for ; g != nil; g = g.Parent {
-		if _, ok := s.records[g.ID]; ok {
+		if s.records.get(g.ID) != nil {
 			return
 		}
-		s.records[g.ID] = g
+		s.records.set(g.ID, g)
 	}
 }
 
-// found files the finding e under the test it belongs to. It is kept out of
-// Emit so that Emit's frame stays small: Emit runs at the end of every owned
-// goroutine, whose stack a large frame would make grow.
+// found files the finding e under the test it belongs to: a value mutated
+// after it was stored under the test that stored it, any other under the
+// test of the goroutine involved. It is kept out of Emit so that Emit's
+// frame stays small: Emit runs at the end of every owned goroutine, whose
+// stack a large frame would make grow.
 //
 //go:noinline
 func (s *sink) found(ev *custody.Event) {
 	e := *ev
 	g := e.Goroutine
 	var labelled *custody.Goroutine
-	if g == nil {
+	if e.Kind == custody.MapMutatedAfterStore && e.Earlier != nil && e.Earlier.Goroutine != nil {
+		// The storer, named by the labels it stored with.
+		st := e.Earlier.Goroutine
+		labelled = s.fromLabels(identity{st.ID, st.Name, true})
+		g = labelled
+	} else if g == nil {
 		// No record: ask the labels of the goroutine performing the operation.
-		labelled = s.fromLabels(stack.Current().Labels)
-	}
-	f := newFinding(e, labelled)
-	if g == nil {
+		labelled = s.fromLabels(callerIdentity())
 		g = labelled
 	}
+	f := newFinding(e, labelled)
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if g != nil {
@@ -298,26 +311,86 @@ func (s *sink) found(ev *custody.Event) {
 	s.orphans = append(s.orphans, f)
 }
 
-// fromLabels returns the record named by a goroutine's custody.id label.
-func (s *sink) fromLabels(labels map[string]string) *custody.Goroutine {
-	id, err := strconv.ParseUint(labels[core.LabelID], 10, 64)
-	if err != nil {
+// fromLabels returns the record that an identity from labels names.
+func (s *sink) fromLabels(who identity) *custody.Goroutine {
+	if !who.ok {
 		return nil
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return s.labelled(id, labels)
+	return s.labelled(who.id, who.name)
 }
 
 // labelled returns the record with the ID id, which labels name: the
 // record itself while its goroutine runs, or after it exited a stand-in
 // with the name from the labels and the record's parent. s.mu must be held.
-func (s *sink) labelled(id uint64, labels map[string]string) *custody.Goroutine {
-	if rec := s.records[id]; rec != nil {
+func (s *sink) labelled(id uint64, name string) *custody.Goroutine {
+	if rec := s.records.get(id); rec != nil {
 		return rec
 	}
-	if parent, ok := s.gone[id]; ok {
-		return &custody.Goroutine{ID: id, Name: labels[core.LabelName], Parent: parent}
+	if parent, ok := s.gone.lookup(id); ok {
+		return &custody.Goroutine{ID: id, Name: name, Parent: parent}
 	}
 	return nil
+}
+
+// belongs reports whether the identity id is root's or one under it. s.mu
+// must be held.
+func (s *sink) belongs(id uint64, root *custody.Goroutine) bool {
+	if id == root.ID {
+		return true
+	}
+	g := s.labelled(id, "")
+	return g != nil && s.rootOf(g) == root
+}
+
+// A shrinking is a map by ID that is made anew when it has shrunk to a
+// small part of its peak size: Go maps never give back the memory of
+// deleted entries, and one test may start a million goroutines.
+type shrinking[V any] struct {
+	m    map[uint64]V
+	peak int
+}
+
+func (m *shrinking[V]) get(id uint64) V { return m.m[id] }
+
+func (m *shrinking[V]) lookup(id uint64) (V, bool) {
+	v, ok := m.m[id]
+	return v, ok
+}
+
+func (m *shrinking[V]) set(id uint64, v V) {
+	if m.m == nil {
+		m.m = map[uint64]V{}
+	}
+	m.m[id] = v
+	m.peak = max(m.peak, len(m.m))
+}
+
+func (m *shrinking[V]) del(id uint64) {
+	delete(m.m, id)
+	m.shrink()
+}
+
+// shrink makes the map anew if it holds less than an eighth of its peak.
+func (m *shrinking[V]) shrink() {
+	if n := len(m.m); m.peak > 1024 && n < m.peak/8 {
+		fresh := make(map[uint64]V, n)
+		for k, v := range m.m {
+			fresh[k] = v
+		}
+		m.m, m.peak = fresh, n
+	}
+}
+
+func (m *shrinking[V]) len() int { return len(m.m) }
+
+// deleteFunc deletes the entries f accepts.
+func (m *shrinking[V]) deleteFunc(f func(id uint64, v V) bool) {
+	for id, v := range m.m {
+		if f(id, v) {
+			delete(m.m, id)
+		}
+	}
+	m.shrink()
 }

@@ -1,7 +1,6 @@
 package oracle
 
 import (
-	"bytes"
 	"io"
 	"os"
 	"testing"
@@ -66,7 +65,8 @@ func TestVerifyTestMainFindsUnownedGoroutine(t *testing.T) {
 		}), withExit(func(c int) { code = c }))
 	})
 	assert.Equal(t, 1, code)
-	assert.Contains(t, out, "oracle: goroutines nobody owns outlived the tests:")
+	assert.Contains(t, out, "oracle: the package: 1 finding")
+	assert.Contains(t, out, "started by a raw go statement, which no checked test owns")
 	assert.Contains(t, out, "TestVerifyTestMainFindsUnownedGoroutine")
 }
 
@@ -104,16 +104,3 @@ func pprofFree(f func()) {
 	clearLabels()
 	f()
 }
-
-func TestOnlyReported(t *testing.T) {
-	var buf bytes.Buffer
-	buf.WriteString("found unexpected goroutines:\n[Goroutine 12 in state chan receive, with x on top of the stack:\n Goroutine 40 in state select, with y on top")
-	err := &textErr{buf.String()}
-	assert.True(t, onlyReported(err, map[uint64]bool{12: true, 40: true}))
-	assert.False(t, onlyReported(err, map[uint64]bool{12: true}))
-	assert.False(t, onlyReported(&textErr{"something else"}, map[uint64]bool{12: true}))
-}
-
-type textErr struct{ s string }
-
-func (e *textErr) Error() string { return e.s }

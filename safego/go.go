@@ -173,12 +173,17 @@ func (o *owned) spawned(stack custody.Stack) {
 
 // run is the body of a goroutine started by Go. It reports the exit itself
 // when fn returns, and leaves to the deferred ended only a panic or a
-// runtime.Goexit in fn.
+// runtime.Goexit in fn. fn is held only by run's frame while it runs: o is
+// reachable from the context watch, its grace timer and the sinks, and
+// through o.fn whatever fn holds (the channel it is blocked on, say) would
+// be too, which the goroutineleak profile needs unreachable to prove a
+// leak.
 func (o *owned) run() {
 	o.begin()
 	defer o.ended()
-	o.fn(o.ctx)
+	fn := o.fn
 	o.fn = nil
+	fn(o.ctx)
 	o.exit()
 }
 

@@ -67,25 +67,29 @@ type testingM func() int
 
 func (m testingM) Run() int { return m() }
 
-var goleakGoroutine = regexp.MustCompile(`Goroutine \d+ in state`)
+var goroutineIDs = regexp.MustCompile(` \([0-9, .]+\)`)
 
-// nobodysFinding turns VerifyTestMain's report of goroutines nobody owns
-// (goleak's text) into a finding: how many, and where the first one of the
-// demo's is blocked.
+// nobodysFinding returns the finding of VerifyTestMain's report about
+// goroutines that no test owns: how many, where the first of the demo's is
+// blocked, and what started them.
 func nobodysFinding(report string) (finding, bool) {
-	const head = "oracle: goroutines nobody owns outlived the tests"
-	if !strings.Contains(report, head) {
+	const head = "oracle: the package: "
+	_, after, ok := strings.Cut(report, head)
+	if !ok {
 		return finding{}, false
 	}
-	f := finding{Headline: fmt.Sprintf("%s: %d (oracle.VerifyTestMain)", head[len("oracle: "):], len(goleakGoroutine.FindAllString(report, -1)))}
-	for _, s := range site.FindAllString(report, -1) {
-		if i := strings.Index(s, "payment/"); i >= 0 {
-			f.Details = append(f.Details, "blocked at "+s[i:])
-			break
+	for _, f := range parseReport(head + after) {
+		if !strings.Contains(f.Headline, "which no checked test owns") {
+			continue
 		}
+		out := finding{Headline: goroutineIDs.ReplaceAllString(f.Headline, "") + " (oracle.VerifyTestMain)"}
+		for _, s := range append(site.FindAllString(strings.Join(f.Details, "\n"), -1), f.Stack...) {
+			if i := strings.Index(s, "payment/"); i >= 0 {
+				out.Details = append(out.Details, "blocked at "+s[i:])
+				break
+			}
+		}
+		return out, true
 	}
-	if strings.Contains(report, "created by time.goFunc") {
-		f.Details = append(f.Details, "created by time.goFunc: a raw time.AfterFunc")
-	}
-	return f, true
+	return finding{}, false
 }

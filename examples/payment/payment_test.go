@@ -139,14 +139,17 @@ func TestAfterFunc(t *testing.T) {
 		assert.Equal(t, 1, exit.ExitCode())
 		report := string(out)
 		assert.Contains(t, report, "--- PASS: TestAfterFuncChild")
-		assert.Contains(t, report, "oracle: goroutines nobody owns outlived the tests")
+		assert.Contains(t, report, "oracle: the package: 1 finding")
 		f, ok := nobodysFinding(report)
 		require.True(t, ok)
+		assert.Contains(t, f.Headline, "started by time.AfterFunc, which no checked test owns")
 		assert.Contains(t, f.Details, "blocked at "+at(t, "afterfunc.go", "nobody receives: blocked forever"))
 		assert.Contains(t, report, "created by time.goFunc")
 		if hasLeakProfile() {
 			assert.Contains(t, report, `custody.goroutine.leaked{code.function.name="github.com/custody-go/custody/examples/payment.(*service).authorizeBuggy.func1"}`)
 		}
+		assert.Contains(t, report, "safego.AfterFunc stops the timer")
+		assert.Less(t, strings.Count(report[strings.Index(report, "oracle: the package"):], "\n"), 15, "a handful of lines:\n%s", report)
 	})
 	t.Run("fixed", func(t *testing.T) {
 		m := runFixed(t, "afterfunc")

@@ -35,6 +35,13 @@ func Identity() (id uint64, name string, ok bool) {
 	return id, name, true
 }
 
+// Readable reports whether Identity can read labels on this Go release;
+// where it cannot, its ok is always false.
+func Readable() bool {
+	_, known := current()
+	return known
+}
+
 // A label is one key-value pair, as the runtime keeps it.
 type label struct {
 	key   string

@@ -75,6 +75,9 @@ type shard struct {
 	// free holds emptied slices for reuse, so that a record's next wait
 	// allocates nothing.
 	free [][]entry
+	// peak is the most records waits held since it was made: once a spike
+	// of waits is over, the map is dropped, as Go maps never shrink.
+	peak int
 	_    [64]byte // keeps neighbouring shards' locks off one cache line
 }
 
@@ -98,11 +101,16 @@ func Add(g *custody.Goroutine, op string, c Chan) Handle {
 		ws, s.free = s.free[len(s.free)-1], s.free[:len(s.free)-1]
 	}
 	s.waits[g] = append(ws, entry{seq: s.seq, op: op, since: now, c: c})
+	s.peak = max(s.peak, len(s.waits))
 	return Handle{g: g, seq: s.seq}
 }
 
 // maxFree bounds the emptied slices a shard keeps.
 const maxFree = 8
+
+// maxKept is the most records a shard's map may have held and be kept once
+// empty.
+const maxKept = 1024
 
 // Remove ends the wait h was returned for.
 func (h Handle) Remove() {
@@ -120,6 +128,9 @@ func (h Handle) Remove() {
 		return
 	}
 	delete(s.waits, h.g)
+	if len(s.waits) == 0 && s.peak > maxKept {
+		s.waits, s.peak = nil, 0
+	}
 	if len(s.free) < maxFree {
 		s.free = append(s.free, ws[:0])
 	}

@@ -12,6 +12,8 @@
 #                             profile (under a minute; .ci/run runs this)
 #   -out DIR                  keep each configuration's table (NAME.txt) and
 #                             results (NAME.json, one object per line) in DIR
+#   -md FILE                  also write the tables as a section of
+#                             BENCHMARKS.md (bench/sections/goker.md)
 #
 # Runs are sequential (GOKER_PARALLEL=1): verdict times are wall times on a
 # machine doing nothing else of ours. The module is used with GOWORK=off: it
@@ -23,11 +25,13 @@ start=$SECONDS
 
 short=
 out=
+md=
 while [ $# -gt 0 ]; do
   case "$1" in
     -short) short=1 ;;
     -out) out=$2; shift ;;
-    *) echo "usage: scripts/goker.sh [-short] [-out DIR]" >&2; exit 2 ;;
+    -md) md=$2; shift ;;
+    *) echo "usage: scripts/goker.sh [-short] [-out DIR] [-md FILE]" >&2; exit 2 ;;
   esac
   shift
 done
@@ -66,4 +70,25 @@ for c in "${configs[@]}"; do
   echo
 done
 echo "== goker: done in $((SECONDS - start))s"
+if [ -n "$md" ]; then
+  {
+    echo "## The GoKer leak corpus (e2e/goker)"
+    echo
+    echo "Made by \`scripts/goker.sh${short:+ -short} -md $md\` on $(date -u +%F). Each kernel's variants run"
+    echo "in a child process under the oracle and under goleak, one at a time; time is the verdict's wall"
+    echo "time, from the end of the test body to the end of the verdict. e2e/goker/README.md describes"
+    echo "the kernels and the variants."
+    for c in "${configs[@]}"; do
+      read -r name _ _ <<<"$c"
+      [ -f "$out/$name.txt" ] || continue
+      echo
+      echo "### $name"
+      echo
+      echo '```'
+      cat "$out/$name.txt"
+      echo '```'
+    done
+  } >"$md"
+  echo "goker: wrote $md"
+fi
 exit $status

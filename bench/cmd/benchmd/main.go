@@ -44,6 +44,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 	check := fs.Bool("check", false, "print only; exit with status 1 when a budget is missed")
 	out := fs.String("o", "", "the file to write (default BENCHMARKS.md at the repository root)")
 	budgetsFile := fs.String("budgets", "", "the budgets file (default bench/budgets.tsv)")
+	part := fs.String("section", "", "write only the tables, under this title, to -o: a section that BENCHMARKS.md includes from bench/sections")
 	fs.Usage = func() {
 		fmt.Fprintf(stderr, "usage: %s [flags] [packages]\n", regen)
 		fs.PrintDefaults()
@@ -190,7 +191,29 @@ func run(args []string, stdout, stderr io.Writer) int {
 		m.load = fmt.Sprintf("%s at the start, %s at the end (1 minute, with %d cores)", loadStart, end, runtime.NumCPU())
 	}
 	var b strings.Builder
-	writeMarkdown(&b, m, sections)
+	if *part != "" {
+		if *out == root+"/BENCHMARKS.md" {
+			fmt.Fprintln(stderr, "benchmd: -section needs -o, a file in bench/sections")
+			return 2
+		}
+		writeSection(&b, *part, m, sections)
+	} else {
+		writeMarkdown(&b, m, sections)
+		extra, err := filepath.Glob(filepath.Join(root, "bench", "sections", "*.md"))
+		if err != nil {
+			fmt.Fprintln(stderr, "benchmd:", err)
+			return 2
+		}
+		for _, name := range extra { // sorted by Glob
+			text, err := os.ReadFile(name)
+			if err != nil {
+				fmt.Fprintln(stderr, "benchmd:", err)
+				return 2
+			}
+			b.WriteString("\n")
+			b.Write(text)
+		}
+	}
 	if err := os.WriteFile(*out, []byte(b.String()), 0o644); err != nil {
 		fmt.Fprintln(stderr, "benchmd:", err)
 		return 2

@@ -76,7 +76,8 @@ func writeMarkdown(w io.Writer, m meta, sections []section) {
 	p("Regenerate it from the repository root with\n\n")
 	p("```sh\n%s\n```\n\n", m.regen)
 	p("which takes several minutes; add `-check` to print the tables and exit with status 1 when a\n")
-	p("budget is missed, without writing this file.\n\n")
+	p("budget is missed, without writing this file. The sections after the tables come from\n")
+	p("`bench/sections/*.md`, each made by the command it names.\n\n")
 	p("| | |\n|---|---|\n")
 	p("| command | `%s` |\n", m.command)
 	p("| date | %s |\n", m.date)
@@ -132,6 +133,34 @@ func writeMarkdown(w io.Writer, m meta, sections []section) {
 			case s.byFile && t.file != "":
 				p("Defined in `%s`.\n\n", t.file)
 			case !s.byFile && t.doc != "":
+				p("%s\n\n", t.doc)
+			}
+			p("| | ratio to raw | min–max | allocs/op | B/op | budget | |\n")
+			p("|---|---:|---:|---:|---:|---|---|\n")
+			for _, r := range t.rows {
+				p("| %s | %s | %s | %s | %s | %s | %s |\n",
+					r.mode, ratioText(r), rangeText(r), allocText(r), num(r.bytes), budgetText(r.budget), verdictText(r, true))
+			}
+			p("\n")
+		}
+	}
+}
+
+// writeSection writes the tables alone under title, with the command and
+// the Go version that made them: a section that writeMarkdown's file
+// includes as it is.
+func writeSection(w io.Writer, title string, m meta, sections []section) {
+	p := func(format string, args ...any) { fmt.Fprintf(w, format, args...) }
+	p("## %s\n\n", title)
+	p("Made by `%s` with %s on %s, %d rounds of `-benchtime %s`", m.command, m.goVersion, m.date, m.count, m.benchtime)
+	if m.load != "" {
+		p("; load average %s", m.load)
+	}
+	p(".\n\n")
+	for _, s := range sections {
+		for _, t := range s.tables {
+			p("### %s · %s\n\n", strings.TrimPrefix(shortPkg(t.key.pkg), "bench/"), t.key.op)
+			if t.doc != "" {
 				p("%s\n\n", t.doc)
 			}
 			p("| | ratio to raw | min–max | allocs/op | B/op | budget | |\n")

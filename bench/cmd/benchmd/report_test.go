@@ -73,3 +73,13 @@ func TestFindRoot(t *testing.T) {
 	_, err = findRoot(t.TempDir())
 	assert.ErrorContains(t, err, "benchmd: no go.mod of github.com/custody-go/custody")
 }
+
+func TestSectionHasTablesOnly(t *testing.T) {
+	var b strings.Builder
+	m := meta{command: "go -C bench run ./cmd/benchmd -section S", goVersion: "go1.27.3", date: "2026-12-05", count: 3, benchtime: "50ms"}
+	writeSection(&b, "Leak detection on Go 1.27", m, []section{{tables: []table{{key: opKey{pkg: "github.com/custody-go/custody/otelbridge", op: "BenchmarkLeakDetection10k"}, rows: []row{{mode: "raw", ratio: 1}}}}}})
+	got := b.String()
+	assert.True(t, strings.HasPrefix(got, "## Leak detection on Go 1.27\n\nMade by `go -C bench run ./cmd/benchmd -section S` with go1.27.3"), got)
+	assert.Contains(t, got, "### otelbridge · BenchmarkLeakDetection10k\n")
+	assert.NotContains(t, got, "# Benchmarks")
+}

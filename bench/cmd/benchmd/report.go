@@ -135,15 +135,19 @@ func writeMarkdown(w io.Writer, m meta, sections []section) {
 			case !s.byFile && t.doc != "":
 				p("%s\n\n", t.doc)
 			}
-			p("| | ratio to raw | min–max | allocs/op | B/op | budget | |\n")
-			p("|---|---:|---:|---:|---:|---|---|\n")
-			for _, r := range t.rows {
-				p("| %s | %s | %s | %s | %s | %s | %s |\n",
-					r.mode, ratioText(r), rangeText(r), allocText(r), num(r.bytes), budgetText(r.budget), verdictText(r, true))
-			}
-			p("\n")
+			writeRows(w, t.rows)
 		}
 	}
+}
+
+// writeRows writes a table's rows as a markdown table.
+func writeRows(w io.Writer, rows []row) {
+	fmt.Fprintf(w, "| | ratio to raw | min–max | allocs/op | B/op | budget | |\n|---|---:|---:|---:|---:|---|---|\n")
+	for _, r := range rows {
+		fmt.Fprintf(w, "| %s | %s | %s | %s | %s | %s | %s |\n",
+			r.mode, ratioText(r), rangeText(r), allocText(r), num(r.bytes), budgetText(r.budget), verdictText(r, true))
+	}
+	fmt.Fprintln(w)
 }
 
 // writeSection writes the tables alone under title, with the command and
@@ -163,13 +167,7 @@ func writeSection(w io.Writer, title string, m meta, sections []section) {
 			if t.doc != "" {
 				p("%s\n\n", t.doc)
 			}
-			p("| | ratio to raw | min–max | allocs/op | B/op | budget | |\n")
-			p("|---|---:|---:|---:|---:|---|---|\n")
-			for _, r := range t.rows {
-				p("| %s | %s | %s | %s | %s | %s | %s |\n",
-					r.mode, ratioText(r), rangeText(r), allocText(r), num(r.bytes), budgetText(r.budget), verdictText(r, true))
-			}
-			p("\n")
+			writeRows(w, t.rows)
 		}
 	}
 }

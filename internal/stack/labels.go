@@ -26,7 +26,10 @@ const (
 	// which of them has which is a guess: a goroutine that carries its
 	// creator's labels (when the creator is in the dump and they are among
 	// the candidates) gets them, the others the remaining sets in dump
-	// order.
+	// order. Also: no record had the goroutine's stack, but the records
+	// that differ from it only in the line of the innermost function (a
+	// goroutine running a loop moves between the two snapshots) all had
+	// these labels.
 	LabelsGuessed
 )
 
@@ -104,14 +107,29 @@ func SetLabels(gs []Goroutine, recs []Record) {
 		next     int // sets before it are used up
 	}
 	groups := make(map[string]*group)
-	keys := make(map[*Frame]string) // records of one stack share its frames
+	type keyPair struct {
+		exact string
+		loose []string
+	}
+	keys := make(map[*Frame]keyPair) // records of one stack share its frames
+	// By loose key (see looseKeys): the label set its records share, or nil
+	// when they have several.
+	loose := make(map[string]*map[string]string)
 	for _, r := range recs {
 		var k string
 		if len(r.Frames) > 0 {
-			var ok bool
-			if k, ok = keys[&r.Frames[0]]; !ok {
-				k = joinKey(r.Frames)
-				keys[&r.Frames[0]] = k
+			kp, ok := keys[&r.Frames[0]]
+			if !ok {
+				kp = keyPair{joinKey(r.Frames), looseKeys(r.Frames, 4)}
+				keys[&r.Frames[0]] = kp
+			}
+			k = kp.exact
+			for _, lk := range kp.loose {
+				if l, seen := loose[lk]; !seen {
+					loose[lk] = &r.Labels
+				} else if l != nil && labelsKey(*l) != labelsKey(r.Labels) {
+					loose[lk] = nil
+				}
 			}
 		}
 		grp := groups[k]
@@ -143,6 +161,14 @@ func SetLabels(gs []Goroutine, recs []Record) {
 		grp := groups[joinKey(g.Frames)]
 		switch {
 		case grp == nil:
+			for _, lk := range looseKeys(g.Frames, 4) {
+				if l, seen := loose[lk]; seen {
+					if l != nil {
+						g.Labels, g.LabelsFrom = maps.Clone(*l), LabelsGuessed
+					}
+					break
+				}
+			}
 		case len(grp.sets) == 1:
 			g.Labels, g.LabelsFrom = maps.Clone(grp.sets[0].labels), LabelsProfile
 		default:
@@ -182,6 +208,38 @@ func SetLabels(gs []Goroutine, recs []Record) {
 	}
 }
 
+// looseKeys returns joinKey's key without the line of the innermost frame
+// it keeps, for the stack and for the stacks left when up to n-1 of its
+// innermost such frames are dropped: a goroutine running a loop, caught by
+// a dump and a profile at two instants, may be at another line of its
+// function, or in a function it calls (sync/atomic's, under -race), in one
+// of them. A goroutine no record matches exactly takes the labels of the
+// first of its loose keys that records have, if they all had one set.
+func looseKeys(frames []Frame, n int) []string {
+	var kept []Frame
+	for _, f := range frames {
+		if joins(f) {
+			kept = append(kept, f)
+		}
+	}
+	var keys []string
+	for i := 0; i < n && i < len(kept); i++ {
+		k := joinKey(kept[i:])
+		name, rest, _ := strings.Cut(k, "\x00")
+		file, rest, _ := strings.Cut(rest, "\x00")
+		_, rest, _ = strings.Cut(rest, "\x00")
+		keys = append(keys, name+"\x00"+file+"\x00\x00"+rest)
+	}
+	return keys
+}
+
+// joins reports whether a frame counts in a join key: a Go frame outside
+// the runtime, which a dump and a profile both show.
+func joins(f Frame) bool {
+	return strings.HasSuffix(f.File, ".go") && f.Func != "panic" &&
+		!strings.HasPrefix(f.Func, "runtime.") && !strings.HasPrefix(f.Func, "internal/runtime/")
+}
+
 // labelsKey returns a string that two label sets share only if they are
 // equal: nil and empty sets differ.
 func labelsKey(labels map[string]string) string {
@@ -215,8 +273,7 @@ func joinKey(frames []Frame) string {
 	var b strings.Builder
 	n := 0
 	for _, f := range frames {
-		if !strings.HasSuffix(f.File, ".go") || f.Func == "panic" ||
-			strings.HasPrefix(f.Func, "runtime.") || strings.HasPrefix(f.Func, "internal/runtime/") {
+		if !joins(f) {
 			continue
 		}
 		b.WriteString(printedName(f.Func))

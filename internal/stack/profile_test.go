@@ -114,9 +114,16 @@ func TestSetLabels(t *testing.T) {
 		g(7, 0, "main.moved", 8),
 		labelled,
 		g(10, 0, "main.bare", 9),
-		g(11, 0, "main.f", 5), // one more than the profile had
-		g(12, 1, "main.g", 6), // both created by 1, which has b,
-		g(13, 1, "main.g", 6), // but only one b is left for them
+		g(11, 0, "main.f", 5),      // one more than the profile had
+		g(12, 1, "main.g", 6),      // both created by 1, which has b,
+		g(13, 1, "main.g", 6),      // but only one b is left for them
+		g(14, 0, "main.spin", 20),  // moved within its function: a's
+		g(15, 0, "main.spin2", 20), // moved, and two label sets nearby
+		{ID: 16, Frames: []stack.Frame{ // in a call the profile did not see
+			{Func: "sync/atomic.(*Bool).Load", File: "/go/src/sync/atomic/type.go", Line: 19},
+			{Func: "main.spin3", File: "/src/x.go", Line: 30},
+			{Func: "main.run", File: "/src/x.go", Line: 1},
+		}},
 	}
 	stack.SetLabels(gs, []stack.Record{
 		rec(1, b, "main.parentB", 2),
@@ -128,6 +135,10 @@ func TestSetLabels(t *testing.T) {
 		rec(1, a, "main.elsewhere", 9),
 		rec(1, b, "main.g", 6),
 		rec(1, a, "main.g", 6),
+		rec(1, a, "main.spin", 19),
+		rec(1, a, "main.spin2", 19),
+		rec(1, b, "main.spin2", 21),
+		rec(1, b, "main.spin3", 29),
 	})
 	type got struct {
 		labels map[string]string
@@ -150,6 +161,9 @@ func TestSetLabels(t *testing.T) {
 		{a, stack.LabelsGuessed},
 		{b, stack.LabelsGuessed},
 		{a, stack.LabelsGuessed},
+		{a, stack.LabelsGuessed},
+		{nil, stack.LabelsUnknown},
+		{b, stack.LabelsGuessed},
 	}, all)
 	gs[0].Labels["n"] = "changed"
 	assert.Equal(t, "b", gs[4].Labels["n"], "each goroutine has its own map")

@@ -186,6 +186,9 @@ func (f *fn) unjoinedStart(set map[*types.Var]bool, deferPos token.Pos) ast.Node
 	f.inspect(false, func(n ast.Node) bool {
 		switch n := n.(type) {
 		case *ast.GoStmt:
+			if _, lit := checklist.Unparen(n.Call.Fun).(*ast.FuncLit); !lit && checklist.Callee(info, n.Call) == nil {
+				return false // a function value (a callback): its body cannot be read
+			}
 			if f.refers(n.Call, set) && !f.watchesDone(n.Call) {
 				starts = append(starts, n)
 			}

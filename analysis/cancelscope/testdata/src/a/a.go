@@ -181,3 +181,19 @@ func (c *callbacks) run(ctx context.Context) {
 	go c.onStartedLeading(ctx)
 	renew(ctx)
 }
+
+// mongo-driver's connect: a listener goroutine that cancels the context
+// itself when the listener fires, meant to end with the function.
+type listener interface {
+	Listen(ctx context.Context, abort func())
+}
+
+func connect(ctx context.Context, l listener, dial func(context.Context) error) error {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	go func() {
+		defer cancel()
+		l.Listen(ctx, func() {})
+	}()
+	return dial(ctx)
+}

@@ -127,9 +127,11 @@ func hazard(pass *analysis.Pass, decls map[*types.Func]*ast.FuncDecl, f ast.Expr
 		return ""
 	}
 	var self *types.Func
+	var selfDecl *ast.FuncDecl
 	for i := len(stack) - 1; i >= 0; i-- {
 		if fd, ok := stack[i].(*ast.FuncDecl); ok {
 			self, _ = pass.TypesInfo.Defs[fd.Name].(*types.Func)
+			selfDecl = fd
 			break
 		}
 	}
@@ -158,7 +160,7 @@ func hazard(pass *analysis.Pass, decls map[*types.Func]*ast.FuncDecl, f ast.Expr
 	case send != nil:
 		return fmt.Sprintf("its function sends on %s outside a select: once %s is done nobody may receive, and the timer's goroutine blocks forever (Stop the timer when done, or use safego.AfterFunc(ctx, ...) and select on ctx.Done())",
 			types.ExprString(send.Chan), name)
-	case again != nil:
+	case again != nil && !guarded(selfDecl, stack):
 		return fmt.Sprintf("its function calls %s, which sets the next timer: a chain of timers that nothing can stop (keep the timer and Stop it, or use safego.AfterFunc(ctx, ...))", name)
 	}
 	return ""
@@ -177,4 +179,30 @@ func typeutilCallee(pass *analysis.Pass, e ast.Expr) types.Object {
 		return pass.TypesInfo.Uses[e.Sel]
 	}
 	return nil
+}
+
+// guarded reports whether the function that sets the timer (decl, with the
+// call at the top of stack) has a return before the call: each link of
+// the chain checks something first (that its owner still runs, as
+// nats-server's consumer does), and the chain ends when the check fails.
+// A return after a deferred function that sets the timer does not skip it.
+func guarded(decl *ast.FuncDecl, stack []ast.Node) bool {
+	if decl == nil || decl.Body == nil {
+		return false
+	}
+	call := stack[len(stack)-1]
+	found := false
+	ast.Inspect(decl.Body, func(n ast.Node) bool {
+		if found || n == nil || n.Pos() >= call.Pos() {
+			return false
+		}
+		switch n.(type) {
+		case *ast.FuncLit:
+			return false
+		case *ast.ReturnStmt:
+			found = true
+		}
+		return !found
+	})
+	return found
 }

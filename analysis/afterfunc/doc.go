@@ -18,7 +18,9 @@
 //     nobody may receive, and the timer's goroutine blocks forever (the
 //     incident's timers did);
 //   - it calls the function that set the timer, which sets the next one: a
-//     chain of timers that nothing can stop.
+//     chain of timers that nothing can stop. A chain whose function can
+//     return before it sets the timer (a check that its owner still runs)
+//     ends by itself and is not reported.
 //
 // A thrown-away timer whose function ends by itself is a delayed action
 // meant to run (close a stream after a grace period, collect garbage in a

@@ -110,7 +110,7 @@ func (f *fn) check() {
 			continue
 		}
 		derived := f.derived(m.ctx)
-		start := f.unjoinedStart(derived, deferred.Pos())
+		start := f.unjoinedStart(derived, m.cancel, deferred.Pos())
 		if start == nil {
 			continue
 		}
@@ -178,15 +178,20 @@ func (f *fn) refers(node ast.Node, set map[*types.Var]bool) bool {
 }
 
 // unjoinedStart returns the first goroutine start that is handed one of the
-// contexts in set, does not watch its Done channel itself, and that the
-// function does not wait for afterwards; nil if there is none.
-func (f *fn) unjoinedStart(set map[*types.Var]bool, deferPos token.Pos) ast.Node {
+// contexts in set, does not watch its Done channel itself nor call cancel
+// (a listener that ends the context too, as mongo-driver's connection
+// listeners do), and that the function does not wait for afterwards; nil if
+// there is none.
+func (f *fn) unjoinedStart(set map[*types.Var]bool, cancel *types.Var, deferPos token.Pos) ast.Node {
 	info := f.pass.TypesInfo
 	var starts []ast.Node
 	f.inspect(false, func(n ast.Node) bool {
 		switch n := n.(type) {
 		case *ast.GoStmt:
-			if f.refers(n.Call, set) && !f.watchesDone(n.Call) {
+			if _, lit := checklist.Unparen(n.Call.Fun).(*ast.FuncLit); !lit && checklist.Callee(info, n.Call) == nil {
+				return false // a function value (a callback): its body cannot be read
+			}
+			if f.refers(n.Call, set) && !f.watchesDone(n.Call) && !checklist.Uses(info, n.Call, cancel) {
 				starts = append(starts, n)
 			}
 			return false
@@ -196,7 +201,7 @@ func (f *fn) unjoinedStart(set map[*types.Var]bool, deferPos token.Pos) ast.Node
 			case checklist.IsFunc(callee, checklist.SafegoPath, "Go"),
 				checklist.IsMethod(callee, checklist.SafegoPath, "Group", "Go", "TryGo"),
 				checklist.IsMethod(callee, "golang.org/x/sync/errgroup", "Group", "Go", "TryGo"):
-				if f.refers(n, set) && !f.watchesDone(n) {
+				if f.refers(n, set) && !f.watchesDone(n) && !checklist.Uses(info, n, cancel) {
 					starts = append(starts, n)
 				}
 			}

@@ -25,7 +25,11 @@
 // receives from a channel or runs a select. A goroutine that receives
 // from a Done() channel itself, or in a function of the same package that
 // it calls, is built to stop on cancel and is not reported,
-// nor is safego.AfterFunc, whose timer is meant to stop with ctx.
+// nor is one that calls cancel itself (a listener that ends the context
+// too), nor is safego.AfterFunc, whose timer is meant to stop with ctx, nor a
+// go statement that calls a function value (a callback such as
+// client-go's OnStartedLeading, whose body cannot be read and which is
+// commonly meant to stop with the context it is handed).
 //
 // Test files are not checked, nor is a program's main function: when it
 // returns, the process ends, goroutines and all.

@@ -543,7 +543,7 @@ func (c *checker) closesUnderSenders() {
 		for _, cl := range closes {
 			ch := types.ExprString(checklist.Unparen(cl.Args[0]))
 			root := rootVar(info, cl.Args[0])
-			if root == nil {
+			if root == nil || counted(info, file, cl) {
 				continue
 			}
 			var senders []start
@@ -639,6 +639,36 @@ func exclusive(file *ast.File, a, b ast.Node) bool {
 		if i+1 < len(pa) {
 			switch pa[i+1].(type) {
 			case *ast.SwitchStmt, *ast.TypeSwitchStmt, *ast.SelectStmt:
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// counted reports whether the close cl runs only when an if's condition
+// that updates or reads an atomic counter holds: the last one out closes
+// (gocql's session init), after every sender counted itself out.
+func counted(info *types.Info, file *ast.File, cl *ast.CallExpr) bool {
+	path, _ := astutil.PathEnclosingInterval(file, cl.Pos(), cl.End())
+	for i, n := range path {
+		switch n := n.(type) {
+		case *ast.FuncDecl, *ast.FuncLit:
+			return false
+		case *ast.IfStmt:
+			if i == 0 || path[i-1] != ast.Node(n.Body) {
+				continue
+			}
+			found := false
+			ast.Inspect(n.Cond, func(m ast.Node) bool {
+				if call, ok := m.(*ast.CallExpr); ok {
+					if fn := checklist.Callee(info, call); fn != nil && fn.Pkg() != nil && fn.Pkg().Path() == "sync/atomic" {
+						found = true
+					}
+				}
+				return !found
+			})
+			if found {
 				return true
 			}
 		}

@@ -24,7 +24,9 @@
 //     that function made: it would panic;
 //   - a function that started goroutines sending on ch does not close(ch)
 //     before it waits for them (a Wait call, a range over ch, or, for a
-//     single sender, a receive from ch): their sends would panic.
+//     single sender, a receive from ch): their sends would panic. A close
+//     under an if whose condition counts with sync/atomic (the last one
+//     out closes) is not checked.
 //
 // The last two checks cover every channel, annotated or not. Test files are
 // not checked: tests close and send on purpose to see what happens.

@@ -13,7 +13,11 @@
 //
 // A call inside a loop is not reported: a spin-wait or a poll that yields
 // between attempts (on an atomic value, a TryLock, a queue) uses the yield
-// for throughput, and whatever it polls is what synchronizes.
+// for throughput, and whatever it polls is what synchronizes. Nor is a
+// call that only a test flag turns on (inside if s.testing, if
+// testing.Testing()), a call right before a return (a back-off step: the
+// caller decides what runs next), or a call between x.Unlock() and
+// x.Lock() (it lets the goroutine contending for the lock in).
 //
 // Fix: synchronize with what the code waits for (a channel, a
 // sync.WaitGroup, a mutex), then delete the call. The suggested fix

@@ -4,6 +4,8 @@ import (
 	_ "embed"
 	"go/ast"
 	"go/types"
+	"regexp"
+	"strings"
 
 	"golang.org/x/tools/go/analysis"
 	"golang.org/x/tools/go/analysis/passes/inspect"
@@ -30,7 +32,7 @@ func run(pass *analysis.Pass) (any, error) {
 		if !checklist.IsFunc(checklist.Callee(pass.TypesInfo, call), "runtime", "Gosched") {
 			return
 		}
-		if inLoop(stack) {
+		if inLoop(stack) || underTestFlag(stack) || handsBack(pass.TypesInfo, stack) {
 			return
 		}
 		d := analysis.Diagnostic{
@@ -67,4 +69,93 @@ func inLoop(stack []ast.Node) bool {
 		}
 	}
 	return false
+}
+
+// testName matches the names of flags that turn on test behavior: testing,
+// inTest, isTest, testing.Testing().
+var testName = regexp.MustCompile(`(?i)test`)
+
+// underTestFlag reports whether the call is inside an if whose condition
+// names a test flag: a delay that only tests turn on.
+func underTestFlag(stack []ast.Node) bool {
+	for i := len(stack) - 2; i >= 0; i-- {
+		switch n := stack[i].(type) {
+		case *ast.FuncDecl, *ast.FuncLit:
+			return false
+		case *ast.IfStmt:
+			if stack[i+1] != ast.Node(n.Body) {
+				continue // in the else branch, or in the condition
+			}
+			found := false
+			ast.Inspect(n.Cond, func(m ast.Node) bool {
+				if id, ok := m.(*ast.Ident); ok && testName.MatchString(id.Name) {
+					found = true
+				}
+				return !found
+			})
+			if found {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// handsBack reports whether the call statement is followed by a return (a
+// back-off step whose caller decides what runs next: rueidis's zero-delay
+// retry), or sits between an Unlock and a Lock of the same mutex (it lets
+// the goroutine contending for the lock in: fairness, not order).
+func handsBack(info *types.Info, stack []ast.Node) bool {
+	stmt, ok := stack[len(stack)-2].(*ast.ExprStmt)
+	if !ok {
+		return false
+	}
+	block, ok := stack[len(stack)-3].(*ast.BlockStmt)
+	if !ok {
+		return false
+	}
+	for i, s := range block.List {
+		if s != ast.Stmt(stmt) {
+			continue
+		}
+		if i+1 < len(block.List) {
+			if _, ok := block.List[i+1].(*ast.ReturnStmt); ok {
+				return true
+			}
+		}
+		if i > 0 && i+1 < len(block.List) {
+			before, after := lockCall(info, block.List[i-1]), lockCall(info, block.List[i+1])
+			if before != "" && after != "" && strings.HasSuffix(before, ".Unlock") && after == strings.TrimSuffix(before, ".Unlock")+".Lock" {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// lockCall returns "x.Lock" or "x.Unlock" (RLock, RUnlock as Lock, Unlock)
+// for a statement that calls that method on x, and "" otherwise.
+func lockCall(info *types.Info, s ast.Stmt) string {
+	es, ok := s.(*ast.ExprStmt)
+	if !ok {
+		return ""
+	}
+	call, ok := es.X.(*ast.CallExpr)
+	if !ok {
+		return ""
+	}
+	sel, ok := call.Fun.(*ast.SelectorExpr)
+	if !ok {
+		return ""
+	}
+	if _, isMethod := info.Selections[sel]; !isMethod {
+		return ""
+	}
+	switch sel.Sel.Name {
+	case "Unlock", "RUnlock":
+		return types.ExprString(sel.X) + ".Unlock"
+	case "Lock", "RLock":
+		return types.ExprString(sel.X) + ".Lock"
+	}
+	return ""
 }

@@ -22,7 +22,8 @@
 // package, the analyzer reads the body (and the bodies of the same
 // package's functions it calls directly). A go statement that calls a
 // function of another package, or a function value, is not reported: its
-// body cannot be read. Test files are not checked.
+// body cannot be read. Test files are not checked, nor is a program
+// (package main): its goroutines end when the process does.
 //
 // Fix: start the goroutine with safego.Go(ctx, name, fn), or give it a
 // context or a done channel and return when it is done.

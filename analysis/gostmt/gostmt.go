@@ -31,6 +31,9 @@ const depth = 2
 
 func run(pass *analysis.Pass) (any, error) {
 	r := checklist.NewReporter(pass, "gostmt")
+	if pass.Pkg.Name() == "main" {
+		return nil, nil // a program: its goroutines end with the process
+	}
 	decls := checklist.FuncDecls(pass)
 	checklist.Inspect(pass, checklist.ProductionCode, []ast.Node{(*ast.GoStmt)(nil)}, func(file *ast.File, n ast.Node, stack []ast.Node) {
 		g := n.(*ast.GoStmt)

@@ -25,6 +25,15 @@
 // statement. For a type of another package, only a Reset-like method
 // counts, and a type without one is not reported.
 //
+// Some fields stay set on purpose and do not count: those the pool's New
+// function sets (the resource the pool keeps, such as the codec a wrapper
+// holds), and slices of elements without references that the package only
+// fills from themselves or with make (x.f = append(x.f[:0], ...): the
+// object's own copies, kept for their capacity). Nor is a Put reported in
+// a function literal that does nothing else (a release function: its
+// caller clears x, or not), or of a bytes.Buffer or strings.Builder that
+// the function reset after Get (it keeps its own array, as Reset does).
+//
 // Test files are not checked.
 //
 // Fix: clear the fields (or call the type's Reset) right before Put.

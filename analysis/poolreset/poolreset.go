@@ -35,15 +35,19 @@ var resetName = regexp.MustCompile(`(?i)^(reset|clear|release|free|zero|recycle|
 func run(pass *analysis.Pass) (any, error) {
 	r := checklist.NewReporter(pass, "poolreset")
 	info := pass.TypesInfo
+	kept := keptFields(pass)
 	checklist.Inspect(pass, checklist.ProductionCode, []ast.Node{(*ast.CallExpr)(nil)}, func(file *ast.File, n ast.Node, stack []ast.Node) {
 		call := n.(*ast.CallExpr)
 		if !checklist.IsMethod(checklist.Callee(info, call), "sync", "Pool", "Put") || len(call.Args) != 1 {
 			return
 		}
 		x := checklist.ObjectOf(info, call.Args[0])
-		_, body := checklist.EnclosingFunc(stack)
+		fnode, body := checklist.EnclosingFunc(stack)
 		if x == nil || body == nil || isParam(info, stack, x) {
 			return
+		}
+		if lit, ok := fnode.(*ast.FuncLit); ok && len(body.List) == 1 && x.Pos() < lit.Pos() {
+			return // a function that only puts x back: whoever calls it clears x first, or not
 		}
 		ptr, ok := x.Type().Underlying().(*types.Pointer)
 		if !ok {
@@ -57,9 +61,12 @@ func run(pass *analysis.Pass) (any, error) {
 		if !local && !hasResetMethod(ptr) {
 			return // another package's type with no Reset: nothing to call
 		}
+		if ownArray(ptr.Elem()) && resetBefore(info, body, x, call.Pos()) {
+			return // a buffer reset on Get keeps only its own array, as Reset would
+		}
 		var refs []string
 		for i := range st.NumFields() {
-			if f := st.Field(i); isRef(f.Type()) && f.Name() != "_" {
+			if f := st.Field(i); isRef(f.Type()) && f.Name() != "_" && !kept[f] {
 				refs = append(refs, f.Name())
 			}
 		}
@@ -242,6 +249,225 @@ func clearing(info *types.Info, e ast.Expr) bool {
 		if lit, ok := e.High.(*ast.BasicLit); ok && lit.Value == "0" {
 			return true
 		}
+	}
+	return false
+}
+
+// ownArray reports whether t is a buffer whose only reference is to its
+// own array: bytes.Buffer, strings.Builder.
+func ownArray(t types.Type) bool {
+	return checklist.IsNamed(t, "bytes", "Buffer") || checklist.IsNamed(t, "strings", "Builder")
+}
+
+// resetBefore reports whether body calls x.Reset() before pos.
+func resetBefore(info *types.Info, body *ast.BlockStmt, x *types.Var, pos token.Pos) bool {
+	found := false
+	ast.Inspect(body, func(n ast.Node) bool {
+		if found || n == nil || n.Pos() >= pos {
+			return false
+		}
+		if call, ok := n.(*ast.CallExpr); ok {
+			if sel, ok := checklist.Unparen(call.Fun).(*ast.SelectorExpr); ok && sel.Sel.Name == "Reset" && checklist.ObjectOf(info, sel.X) == x {
+				found = true
+			}
+		}
+		return !found
+	})
+	return found
+}
+
+// keptFields returns the fields that stay set in a pooled object on
+// purpose:
+//   - those the New function of one of the package's pools sets (in a
+//     composite literal or an assignment, in New's body or in a function of
+//     the package that it calls): the resource the pool exists to keep,
+//     such as a codec a wrapper holds;
+//   - slices of elements without references that the package only ever
+//     fills from themselves (x.f = append(x.f[:0], ...), x.f = x.f[:0]) or
+//     with make: buffers of the object's own copies, kept for their
+//     capacity.
+func keptFields(pass *analysis.Pass) map[*types.Var]bool {
+	info := pass.TypesInfo
+	kept := map[*types.Var]bool{}
+	decls := checklist.FuncDecls(pass)
+	// The function literals assigned to variables, for New: fn.
+	litOf := map[types.Object]*ast.FuncLit{}
+	// Per slice field: assigned only from itself or make (true), or
+	// otherwise (false).
+	own := map[*types.Var]bool{}
+	var news []ast.Expr
+	fieldOf := func(e ast.Expr) *types.Var {
+		if sel, ok := checklist.Unparen(e).(*ast.SelectorExpr); ok {
+			if s, ok := info.Selections[sel]; ok && s.Kind() == types.FieldVal {
+				return s.Obj().(*types.Var).Origin()
+			}
+		}
+		return nil
+	}
+	assigned := func(f *types.Var, rhs ast.Expr) {
+		if f == nil {
+			return
+		}
+		ok, seen := own[f]
+		own[f] = (ok || !seen) && fromItself(info, f, rhs, fieldOf)
+	}
+	for _, file := range pass.Files {
+		ast.Inspect(file, func(n ast.Node) bool {
+			switch n := n.(type) {
+			case *ast.AssignStmt:
+				for i, lhs := range n.Lhs {
+					if len(n.Rhs) == len(n.Lhs) {
+						if lit, ok := checklist.Unparen(n.Rhs[i]).(*ast.FuncLit); ok {
+							if id, ok := lhs.(*ast.Ident); ok {
+								litOf[info.ObjectOf(id)] = lit
+							}
+						}
+						assigned(fieldOf(lhs), n.Rhs[i])
+						if sel, ok := checklist.Unparen(lhs).(*ast.SelectorExpr); ok && sel.Sel.Name == "New" && checklist.IsNamed(info.TypeOf(sel.X), "sync", "Pool") {
+							news = append(news, n.Rhs[i])
+						}
+					} else {
+						assigned(fieldOf(lhs), nil)
+					}
+				}
+			case *ast.ValueSpec:
+				for i, id := range n.Names {
+					if i < len(n.Values) {
+						if lit, ok := checklist.Unparen(n.Values[i]).(*ast.FuncLit); ok {
+							litOf[info.Defs[id]] = lit
+						}
+					}
+				}
+			case *ast.CompositeLit:
+				t := info.TypeOf(n)
+				if t == nil {
+					return true
+				}
+				if checklist.IsNamed(t, "sync", "Pool") {
+					for _, el := range n.Elts {
+						if kv, ok := el.(*ast.KeyValueExpr); ok {
+							if id, ok := kv.Key.(*ast.Ident); ok && id.Name == "New" {
+								news = append(news, kv.Value)
+							}
+						}
+					}
+					return true
+				}
+				st, ok := t.Underlying().(*types.Struct)
+				if !ok {
+					return true
+				}
+				for i, el := range n.Elts {
+					if kv, ok := el.(*ast.KeyValueExpr); ok {
+						if id, ok := kv.Key.(*ast.Ident); ok {
+							if f, ok := info.Uses[id].(*types.Var); ok {
+								assigned(f.Origin(), kv.Value)
+							}
+						}
+					} else if i < st.NumFields() {
+						assigned(st.Field(i).Origin(), el)
+					}
+				}
+			}
+			return true
+		})
+	}
+	for f, ok := range own {
+		if s, isSlice := f.Type().Underlying().(*types.Slice); ok && isSlice && !isRef(s.Elem()) {
+			kept[f] = true
+		}
+	}
+	// The bodies of the pools' New functions, and of the package's
+	// functions they call.
+	var bodies []ast.Node
+	for _, e := range news {
+		switch e := checklist.Unparen(e).(type) {
+		case *ast.FuncLit:
+			bodies = append(bodies, e.Body)
+		case *ast.Ident:
+			if lit := litOf[info.ObjectOf(e)]; lit != nil {
+				bodies = append(bodies, lit.Body)
+			} else if fn, ok := info.ObjectOf(e).(*types.Func); ok && decls[fn] != nil && decls[fn].Body != nil {
+				bodies = append(bodies, decls[fn].Body)
+			}
+		}
+	}
+	for _, b := range bodies[:len(bodies):len(bodies)] {
+		ast.Inspect(b, func(n ast.Node) bool {
+			if call, ok := n.(*ast.CallExpr); ok {
+				if fn := checklist.Callee(info, call); fn != nil && decls[fn.Origin()] != nil && decls[fn.Origin()].Body != nil {
+					bodies = append(bodies, decls[fn.Origin()].Body)
+				}
+			}
+			return true
+		})
+	}
+	for _, b := range bodies {
+		ast.Inspect(b, func(n ast.Node) bool {
+			switch n := n.(type) {
+			case *ast.AssignStmt:
+				for i, lhs := range n.Lhs {
+					if f := fieldOf(lhs); f != nil && (len(n.Rhs) != len(n.Lhs) || !clearing(info, n.Rhs[i])) {
+						kept[f] = true
+					}
+				}
+			case *ast.CompositeLit:
+				st, ok := typeOrNil(info.TypeOf(n)).(*types.Struct)
+				if !ok {
+					return true
+				}
+				for i, el := range n.Elts {
+					if kv, ok := el.(*ast.KeyValueExpr); ok {
+						if id, ok := kv.Key.(*ast.Ident); ok {
+							if f, ok := info.Uses[id].(*types.Var); ok && !clearing(info, kv.Value) {
+								kept[f.Origin()] = true
+							}
+						}
+					} else if i < st.NumFields() && !clearing(info, el) {
+						kept[st.Field(i).Origin()] = true
+					}
+				}
+			}
+			return true
+		})
+	}
+	return kept
+}
+
+func typeOrNil(t types.Type) types.Type {
+	if t == nil {
+		return nil
+	}
+	return t.Underlying()
+}
+
+// fromItself reports whether rhs, assigned to field f, is f's own memory
+// or new memory: append(x.f..., ...), x.f[...], make(...), nil.
+func fromItself(info *types.Info, f *types.Var, rhs ast.Expr, fieldOf func(ast.Expr) *types.Var) bool {
+	if rhs == nil {
+		return false
+	}
+	switch e := checklist.Unparen(rhs).(type) {
+	case *ast.SliceExpr:
+		return fieldOf(e.X) == f
+	case *ast.CallExpr:
+		id, ok := checklist.Unparen(e.Fun).(*ast.Ident)
+		if !ok {
+			return false
+		}
+		b, ok := info.Uses[id].(*types.Builtin)
+		if !ok {
+			return false
+		}
+		switch b.Name() {
+		case "make":
+			return true
+		case "append":
+			return len(e.Args) > 0 && fromItself(info, f, e.Args[0], fieldOf) || len(e.Args) > 0 && fieldOf(e.Args[0]) == f
+		}
+	case *ast.Ident:
+		_, isNil := info.Uses[e].(*types.Nil)
+		return isNil
 	}
 	return false
 }

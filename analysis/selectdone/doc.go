@@ -23,6 +23,11 @@
 //   - a channel whose name says it signals the end: done, quit, stop,
 //     closing, cancel, shutdown, exit, die.
 //
+// Nor is a select with a case that sends struct{}{} on a channel of
+// struct{} (a semaphore's acquire: the holders of its tokens release
+// them), or a select {} right after go panic(...) (x/sync's singleflight
+// crashing the process, with this goroutine kept in the dump).
+//
 // Test files are not checked: go test's -timeout bounds their waits.
 //
 // Fix: add a case <-ctx.Done() (returning ctx.Err()) or a case on the done

@@ -33,6 +33,9 @@ func run(pass *analysis.Pass) (any, error) {
 			if pass.Pkg.Name() == "main" && checklist.FuncName(stack) == "main" {
 				return // a main that serves until the process is killed
 			}
+			if afterPanic(sel, stack[len(stack)-2]) {
+				return // the process is crashing: the goroutine stays for the dump
+			}
 			r.Report(analysis.Diagnostic{Pos: sel.Pos(), End: sel.Body.Lbrace + 1,
 				Message: "select {} blocks forever: the goroutine can never be stopped (wait on a context or a done channel instead)"})
 			return
@@ -44,6 +47,9 @@ func run(pass *analysis.Pass) (any, error) {
 		}
 		if receives(sel) {
 			return // a receive is released when its channel is closed: the usual shutdown
+		}
+		if acquires(pass.TypesInfo, sel) {
+			return // a semaphore: the holders of its tokens release them
 		}
 		r.Report(analysis.Diagnostic{Pos: sel.Pos(), End: sel.Body.Lbrace + 1,
 			Message: "every case of this select sends, and none is a way out (default, ctx.Done()): once the receivers are gone nothing can release it, it blocks forever (add case <-ctx.Done() or a done channel)"})
@@ -122,6 +128,44 @@ func receives(sel *ast.SelectStmt) bool {
 			}
 		case *ast.AssignStmt:
 			if len(comm.Rhs) == 1 && recvOperand(comm.Rhs[0]) != nil {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// afterPanic reports whether the statement before sel in its block (parent)
+// is go panic(...): x/sync's singleflight re-panics in a new goroutine to
+// crash the process, and keeps the current one in the crash dump.
+func afterPanic(sel *ast.SelectStmt, parent ast.Node) bool {
+	block, ok := parent.(*ast.BlockStmt)
+	if !ok {
+		return false
+	}
+	for i, s := range block.List {
+		if s != ast.Stmt(sel) || i == 0 {
+			continue
+		}
+		if g, ok := block.List[i-1].(*ast.GoStmt); ok {
+			id, ok := checklist.Unparen(g.Call.Fun).(*ast.Ident)
+			return ok && id.Name == "panic"
+		}
+	}
+	return false
+}
+
+// acquires reports whether a case of the select sends struct{}{} on a
+// channel of struct{}: a semaphore's acquire, which waits for a holder of
+// a token to release it, not for a receiver that may be gone.
+func acquires(info *types.Info, sel *ast.SelectStmt) bool {
+	for _, c := range sel.Body.List {
+		send, ok := c.(*ast.CommClause).Comm.(*ast.SendStmt)
+		if !ok {
+			continue
+		}
+		if t, ok := info.TypeOf(send.Chan).Underlying().(*types.Chan); ok {
+			if s, ok := t.Elem().Underlying().(*types.Struct); ok && s.NumFields() == 0 {
 				return true
 			}
 		}

@@ -17,7 +17,11 @@
 // (T{}), or a local variable declared without a value (var v T) that the
 // function never assigns, addresses or calls a method on. Zero-size values
 // (struct{}{}, the "set" idiom) and basic literals (0, "", false: counters
-// and flags mean their zero) are not reported, nor are test files.
+// and flags mean their zero) are not reported, nor are test files. Nor is
+// a store into a map whose loaded values the package never reads (every
+// Load, Swap or Range throws the value away: a set), nor a nil stored into
+// a map whose loaded values the package compares with nil: its readers
+// tell a stored nil from a value.
 //
 // Fix: to forget a key, Delete it; to store "nothing", store a type that
 // says so. The suggested fix rewrites m.Store(k, zero) to m.Delete(k).

@@ -30,6 +30,7 @@ var valueArg = map[string]int{"Store": 1, "LoadOrStore": 1, "Swap": 1, "CompareA
 
 func run(pass *analysis.Pass) (any, error) {
 	r := checklist.NewReporter(pass, "zerostore")
+	uses := readers(pass)
 	checklist.Inspect(pass, checklist.ProductionCode, []ast.Node{(*ast.CallExpr)(nil)}, func(file *ast.File, n ast.Node, stack []ast.Node) {
 		call := n.(*ast.CallExpr)
 		method := checklist.MapCall(pass.TypesInfo, call)
@@ -41,6 +42,9 @@ func run(pass *analysis.Pass) (any, error) {
 		what := zero(pass.TypesInfo, call.Args[i], body)
 		if what == "" {
 			return
+		}
+		if u := uses[mapOf(pass.TypesInfo, call)]; u != nil && (u.unread() || what == "nil" && u.nilChecked) {
+			return // the package reads no value from this map, or tells a stored nil from a value
 		}
 		d := analysis.Diagnostic{Pos: call.Args[i].Pos(), End: call.Args[i].End(),
 			Message: fmt.Sprintf("%s stores %s in a concurrent map: a later Load returns it with ok == true, as if it were a value (Delete the key to forget it)", method, what)}
@@ -155,6 +159,138 @@ func root(info *types.Info, e ast.Expr) *types.Var {
 			e = x.X
 		default:
 			return nil
+		}
+	}
+	return nil
+}
+
+// A mapUse is what the package does with the values it loads from one map.
+type mapUse struct {
+	loads, discarded int  // calls that return a value, and those that throw it away
+	nilChecked       bool // a loaded value is compared with nil
+}
+
+// unread reports whether every value loaded from the map is thrown away:
+// the map is a set, and its values say nothing.
+func (u *mapUse) unread() bool { return u.loads > 0 && u.loads == u.discarded }
+
+// loaders are the methods that return a stored value, first among their
+// results.
+var loaders = map[string]bool{"Load": true, "LoadOrStore": true, "LoadAndDelete": true, "Swap": true}
+
+// readers returns, for each concurrent map of the package (a variable or a
+// field), what the package does with the values it loads from it.
+func readers(pass *analysis.Pass) map[types.Object]*mapUse {
+	info := pass.TypesInfo
+	uses := map[types.Object]*mapUse{}
+	loaded := map[*types.Var]*mapUse{} // variables holding a loaded value
+	use := func(call *ast.CallExpr) *mapUse {
+		m := mapOf(info, call)
+		if m == nil {
+			return nil
+		}
+		if uses[m] == nil {
+			uses[m] = &mapUse{}
+		}
+		return uses[m]
+	}
+	for _, f := range pass.Files {
+		ast.Inspect(f, func(n ast.Node) bool {
+			switch n := n.(type) {
+			case *ast.ExprStmt:
+				if call, ok := checklist.Unparen(n.X).(*ast.CallExpr); ok && loaders[checklist.MapCall(info, call)] {
+					if u := use(call); u != nil {
+						u.loads++
+						u.discarded++
+					}
+				}
+			case *ast.AssignStmt:
+				if len(n.Rhs) != 1 {
+					return true
+				}
+				call, ok := checklist.Unparen(n.Rhs[0]).(*ast.CallExpr)
+				if !ok || !loaders[checklist.MapCall(info, call)] {
+					return true
+				}
+				if u := use(call); u != nil {
+					u.loads++
+					if id, ok := n.Lhs[0].(*ast.Ident); ok && id.Name == "_" {
+						u.discarded++
+					} else if v := checklist.ObjectOf(info, n.Lhs[0]); v != nil {
+						loaded[v] = u
+					}
+				}
+			case *ast.CallExpr:
+				if checklist.MapCall(info, n) != "Range" || len(n.Args) != 1 {
+					return true
+				}
+				u := use(n)
+				lit, ok := checklist.Unparen(n.Args[0]).(*ast.FuncLit)
+				if u == nil {
+					return true
+				}
+				u.loads++
+				if !ok {
+					return true // a function value: it may read the values
+				}
+				var names []*ast.Ident
+				for _, p := range lit.Type.Params.List {
+					names = append(names, p.Names...)
+				}
+				if len(names) < 2 || names[1].Name == "_" {
+					u.discarded++
+				} else if v, ok := info.Defs[names[1]].(*types.Var); ok {
+					loaded[v] = u
+				}
+			}
+			return true
+		})
+	}
+	for _, f := range pass.Files {
+		ast.Inspect(f, func(n ast.Node) bool {
+			b, ok := n.(*ast.BinaryExpr)
+			if !ok || b.Op != token.EQL && b.Op != token.NEQ {
+				return true
+			}
+			for _, pair := range [][2]ast.Expr{{b.X, b.Y}, {b.Y, b.X}} {
+				id, ok := checklist.Unparen(pair[1]).(*ast.Ident)
+				if !ok {
+					continue
+				}
+				if _, isNil := info.Uses[id].(*types.Nil); !isNil {
+					continue
+				}
+				if u := loaded[checklist.ObjectOf(info, pair[0])]; u != nil {
+					u.nilChecked = true
+				}
+			}
+			return true
+		})
+	}
+	return uses
+}
+
+// mapOf returns the variable or field holding the map whose method call
+// calls (m in m.Store, f in x.f.Store), or nil.
+func mapOf(info *types.Info, call *ast.CallExpr) types.Object {
+	sel, ok := checklist.Unparen(call.Fun).(*ast.SelectorExpr)
+	if !ok {
+		return nil
+	}
+	x := checklist.Unparen(sel.X)
+	if st, ok := x.(*ast.StarExpr); ok {
+		x = checklist.Unparen(st.X)
+	}
+	switch x := x.(type) {
+	case *ast.Ident:
+		if v, ok := info.ObjectOf(x).(*types.Var); ok {
+			return v
+		}
+	case *ast.SelectorExpr:
+		if s, ok := info.Selections[x]; ok {
+			if v, ok := s.Obj().(*types.Var); ok {
+				return v.Origin()
+			}
 		}
 	}
 	return nil

@@ -78,3 +78,41 @@ func silenced(out chan int) {
 	//custody:ignore afterfunc out has room for every value this timer sends
 	time.AfterFunc(time.Second, func() { out <- 1 })
 }
+
+// The traps of the second held-out run. nats-server's consumer re-checks
+// that it still runs before each link: once it stops, the chain ends.
+type consumer struct {
+	stream *int
+	peers  []int
+}
+
+func (o *consumer) checkPeers() {
+	if o.stream == nil {
+		return // stopped
+	}
+	for _, v := range o.peers {
+		if v < 2 {
+			time.AfterFunc(time.Second, func() { o.checkPeers() })
+			return
+		}
+	}
+}
+
+// Still reported: nats-server's MQTT retry re-arms from a deferred
+// function on every failure, and once the server shuts down every attempt
+// fails.
+type sessions struct{ failures int }
+
+func (s *sessions) transfer(try func() error) {
+	retry := true
+	defer func() {
+		if retry {
+			time.AfterFunc(5*time.Second, func() { s.transfer(try) }) // want `its function calls transfer, which sets the next timer`
+		}
+	}()
+	if err := try(); err != nil {
+		s.failures++
+		return
+	}
+	retry = false
+}

@@ -167,3 +167,33 @@ func quote(ctx context.Context) int {
 }
 
 func first(ch chan int) int { return <-ch }
+
+// The trap of the second held-out run: client-go's leader election runs
+// its caller's callback while it holds the lease, and cancels it when it
+// stops leading; a callback's body cannot be read.
+type callbacks struct{ onStartedLeading func(context.Context) }
+
+func renew(ctx context.Context) { <-ctx.Done() }
+
+func (c *callbacks) run(ctx context.Context) {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	go c.onStartedLeading(ctx)
+	renew(ctx)
+}
+
+// mongo-driver's connect: a listener goroutine that cancels the context
+// itself when the listener fires, meant to end with the function.
+type listener interface {
+	Listen(ctx context.Context, abort func())
+}
+
+func connect(ctx context.Context, l listener, dial func(context.Context) error) error {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	go func() {
+		defer cancel()
+		l.Listen(ctx, func() {})
+	}()
+	return dial(ctx)
+}

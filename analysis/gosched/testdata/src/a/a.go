@@ -59,3 +59,45 @@ func otherRule() {
 func asValue() func() {
 	return runtime.Gosched // a function value is not a call: not reported
 }
+
+// The traps of the second held-out run. pebble's arena skiplist: a delay
+// that only its tests turn on.
+type skiplist struct{ testing bool }
+
+func (s *skiplist) add() {
+	if s.testing {
+		runtime.Gosched()
+	}
+}
+
+// nats-server's flushOutbound: it lets go of the lock and yields so that
+// the goroutine contending for it gets in, then takes it back.
+type client struct {
+	mu       sync.Mutex
+	flushing bool
+}
+
+func (c *client) flush() bool {
+	if c.flushing {
+		c.mu.Unlock()
+		runtime.Gosched()
+		c.mu.Lock()
+		return false
+	}
+	return true
+}
+
+// rueidis's retryer: a zero back-off, after which its caller retries.
+func waitOrSkipRetry(delay int) bool {
+	if delay == 0 {
+		runtime.Gosched()
+		return true
+	}
+	return false
+}
+
+// etcd's rafthttp: a helper its callers run before cancel "to let other
+// goroutines be scheduled", an order the yield does not give.
+func waitSchedule() {
+	runtime.Gosched() // want `runtime.Gosched in production code`
+}

@@ -18,6 +18,8 @@ type service struct {
 	raw    sync.Map
 	seen   sync.Map
 	counts sync.Map
+	marks  sync.Map // nil means "no interest", a value means "interest in these"
+	locks  sync.Map // a set: the value is never read
 }
 
 // The incident: forgetting an order by storing its zero value.
@@ -70,6 +72,41 @@ func generic[V any](m *safemap.Map[string, V], k string) {
 	var v V
 	m.Store(k, v) // the zero of a type parameter: its meaning is the caller's
 }
+
+// A loaded value is used, and nil is not checked for: the incident's
+// readers (placeholder's nil is reported above).
+func (s *service) amount(id string) int64 {
+	if o, ok := s.ptrs.Load(id); ok {
+		return o.Amount
+	}
+	return 0
+}
+
+// nats-server's gateway stores nil as a marker that its readers check for,
+// apart from ok.
+func (s *service) noInterest(account string) {
+	s.marks.Store(account, nil)
+}
+
+func (s *service) interested(account, subject string) bool {
+	v, ok := s.marks.Load(account)
+	if !ok {
+		return true
+	}
+	if v == nil {
+		return false
+	}
+	_, in := v.(map[string]struct{})[subject]
+	return in
+}
+
+// pebble's MemFS locks a file by swapping nil in: only loaded is read.
+func (s *service) lock(name string) bool {
+	_, loaded := s.locks.Swap(name, nil)
+	return !loaded
+}
+
+func (s *service) unlock(name string) { s.locks.Delete(name) }
 
 func (s *service) silenced(id string) {
 	s.raw.Store(id, nil) //custody:ignore zerostore readers treat nil as a tombstone and check for it

@@ -163,7 +163,7 @@ func writeSection(w io.Writer, title string, m meta, sections []section) {
 	p(".\n\n")
 	for _, s := range sections {
 		for _, t := range s.tables {
-			p("### %s · %s\n\n", strings.TrimPrefix(shortPkg(t.key.pkg), "bench/"), t.key.op)
+			p("### %s · %s\n\n", shortPkg(t.key.pkg), t.key.op) // bench/oracle apart from oracle
 			if t.doc != "" {
 				p("%s\n\n", t.doc)
 			}

@@ -27,9 +27,8 @@ const (
 	// creator's labels (when the creator is in the dump and they are among
 	// the candidates) gets them, the others the remaining sets in dump
 	// order. Also: no record had the goroutine's stack, but the records
-	// that differ from it only in the line of the innermost function (a
-	// goroutine running a loop moves between the two snapshots) all had
-	// these labels.
+	// that share its outer frames (a goroutine running a loop moves
+	// between the two snapshots; see looseKeys) all had these labels.
 	LabelsGuessed
 )
 

@@ -223,11 +223,7 @@ func looseKeys(frames []Frame, n int) []string {
 	}
 	var keys []string
 	for i := 0; i < n && i < len(kept); i++ {
-		k := joinKey(kept[i:])
-		name, rest, _ := strings.Cut(k, "\x00")
-		file, rest, _ := strings.Cut(rest, "\x00")
-		_, rest, _ = strings.Cut(rest, "\x00")
-		keys = append(keys, name+"\x00"+file+"\x00\x00"+rest)
+		keys = append(keys, frameKey(kept[i:], true))
 	}
 	return keys
 }
@@ -268,7 +264,10 @@ const maxKey = 32
 // profile hides only the runtime's frames at the top; C frames are
 // described by a symbolizer in the dump only), with type arguments written
 // "[...]", at most maxKey of them.
-func joinKey(frames []Frame) string {
+func joinKey(frames []Frame) string { return frameKey(frames, false) }
+
+// frameKey is joinKey, without the innermost kept frame's line if loose.
+func frameKey(frames []Frame, loose bool) string {
 	var b strings.Builder
 	n := 0
 	for _, f := range frames {
@@ -279,7 +278,9 @@ func joinKey(frames []Frame) string {
 		b.WriteByte(0)
 		b.WriteString(f.File)
 		b.WriteByte(0)
-		b.WriteString(strconv.Itoa(f.Line))
+		if !loose || n > 0 {
+			b.WriteString(strconv.Itoa(f.Line))
+		}
 		b.WriteByte(0)
 		if n++; n == maxKey {
 			break

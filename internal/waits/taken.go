@@ -11,8 +11,9 @@ import (
 // a goroutine of that identity blocked in a receive or a select may be
 // waiting on it.
 type Taking struct {
-	// Wait describes the channel as it is when Taken is called: Chan, Cap,
-	// Len, Owner, Made and Closed; Op and Since are not set.
+	// Wait describes the channel as it is when Taken is called, or as it
+	// was when taken if it is gone since: Chan, Cap, Len, Owner, Made and
+	// Closed; Op and Since are not set.
 	Wait
 	// Site is where C was called.
 	Site custody.Site
